@@ -1,0 +1,52 @@
+# PGXS build of the pg_cadence extension (the .so, control file and install scripts)
+# and the three PostgreSQL test suites. The pure core's unit tests, the benchmarks
+# and the client are built by CMakeLists.txt.
+
+EXTENSION   = pg_cadence
+EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" pg_cadence.control)
+MODULE_big  = pg_cadence
+
+CORE_SRCS   = $(wildcard src/core/*.cpp)
+PG_SRCS     = $(wildcard src/pg/*.cpp)
+OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+DATA        = src/pg/pg_cadence--$(EXTVERSION).sql
+EXTRA_CLEAN = results regression.diffs regression.out output_iso tmp_check log
+
+# pg_regress: every file in sql/ runs, in the order of test/schedule.
+REGRESS      = --schedule=test/schedule
+REGRESS_OPTS = --load-extension=pg_cadence
+# Isolation specs live in test/specs with their expected output in test/expected.
+ISOLATION      = $(basename $(notdir $(wildcard test/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test --load-extension=pg_cadence
+# TAP tests (PostgreSQL::Test::Cluster) in test/t.
+TAP_TESTS   = 1
+PROVE_TESTS = test/t/*.pl
+
+# No JIT bitcode: clang would have to compile our C++20 as well, for no gain.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PostgreSQL's headers are included as system headers so that -Wextra speaks only
+# of our own files; WERROR=1 (scripts/test sets it) makes any such warning fatal.
+PG_CXXFLAGS  = -std=c++20 -Wextra -DCADENCE_VERSION='"$(EXTVERSION)"'
+PG_CXXFLAGS += -isystem $(includedir_server) -isystem $(includedir_internal) -Isrc
+ifeq ($(WERROR),1)
+PG_CXXFLAGS += -Werror
+endif
+override CXXFLAGS += $(PG_CXXFLAGS)
+SHLIB_LINK  += -lcctz -lstdc++
+
+$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
+
+# One suite at a time, for scripts/test (installcheck runs all three).
+.PHONY: installcheck-regress installcheck-isolation installcheck-tap
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+installcheck-tap:
+	$(prove_installcheck)

@@ -1,0 +1,59 @@
+// cadence: the command-line client of pg_cadence.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "client/connection.hpp"
+#include "core/version.hpp"
+
+namespace {
+
+using cadence::client::ClientError;
+using cadence::client::Connection;
+
+// `cadence version`: the client's, the server's and the installed extension's versions.
+int print_versions(const std::string& dsn) {
+    Connection conn(dsn);
+    auto installed = conn.query(
+        "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_cadence'");
+    if (installed.rows() == 0)
+        throw ClientError("pg_cadence is not installed in database \"" + conn.database() +
+                          "\" (run CREATE EXTENSION pg_cadence there)");
+    auto library = conn.query("SELECT cadence.version(), current_setting('server_version')");
+    std::cout << "client     " << cadence::core::version() << '\n'
+              << "extension  " << library.value(0, 0) << '\n'
+              << "server     " << library.value(0, 1) << '\n';
+    if (library.value(0, 0) != installed.value(0, 0))
+        std::cout << "note: the installed SQL is version " << installed.value(0, 0)
+                  << "; run ALTER EXTENSION pg_cadence UPDATE\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"cadence: watch and manage pg_cadence jobs"};
+    app.set_version_flag("--version", "cadence " + std::string(cadence::core::version()));
+    app.require_subcommand(1);
+
+    std::string dsn;
+    auto* version = app.add_subcommand("version", "Print client, extension and server versions");
+    version->add_option("--dsn,-d", dsn,
+                        "libpq connection string or URI (default: the PG* environment variables)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    try {
+        if (*version) return print_versions(dsn);
+    } catch (const ClientError& e) {
+        std::cerr << "cadence: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}

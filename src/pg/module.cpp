@@ -1,0 +1,25 @@
+// The shared library's entry: PostgreSQL calls _PG_init when it loads pg_cadence.
+#include "pg/postgres.hpp"
+
+#include "pg/scheduler.hpp"
+#include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+
+PGDLLEXPORT void _PG_init(void);
+}
+
+void _PG_init(void) {
+    // pg_upgrade loads libraries in binary-upgrade mode: start nothing there.
+    if (IsBinaryUpgrade) return;
+
+    cadence::pg::define_settings();
+
+    // The worker and its shared memory exist only when the library is preloaded;
+    // functions that need them say so (see require_shared_state).
+    if (!process_shared_preload_libraries_in_progress) return;
+    cadence::pg::request_shared_state();
+    cadence::pg::register_scheduler();
+}

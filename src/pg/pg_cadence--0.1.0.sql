@@ -1,0 +1,33 @@
+-- pg_cadence 0.1.0: install script (CREATE EXTENSION pg_cadence)
+\echo Use "CREATE EXTENSION pg_cadence" to load this file. \quit
+
+CREATE FUNCTION cadence.version() RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'cadence_version';
+COMMENT ON FUNCTION cadence.version() IS 'version of the pg_cadence library';
+
+CREATE FUNCTION cadence.scheduler_state(OUT pid int, OUT database oid, OUT started_at timestamptz)
+    RETURNS record
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_scheduler_state';
+
+CREATE VIEW cadence.scheduler AS
+    SELECT s.pid, d.datname AS database, s.started_at
+    FROM cadence.scheduler_state() s
+    LEFT JOIN pg_catalog.pg_database d ON d.oid = s.database;
+COMMENT ON VIEW cadence.scheduler IS 'the scheduler background worker: pid and start time (nulls while it is not running)';
+
+-- Self-tests of the C++/PostgreSQL error boundary (used by the test suites).
+CREATE FUNCTION cadence._selftest_boundary(mode text) RETURNS text
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_selftest_boundary';
+CREATE FUNCTION cadence._selftest_live_objects() RETURNS int
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_selftest_live_objects';
+CREATE FUNCTION cadence._selftest_lock_through_guard(rel regclass) RETURNS int
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_selftest_lock_through_guard';
+REVOKE ALL ON FUNCTION cadence._selftest_boundary(text), cadence._selftest_live_objects(),
+    cadence._selftest_lock_through_guard(regclass) FROM PUBLIC;
+
+GRANT USAGE ON SCHEMA cadence TO PUBLIC;

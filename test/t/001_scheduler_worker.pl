@@ -1,0 +1,94 @@
+# The scheduler background worker: registered when preloaded, visible in
+# pg_stat_activity, reloads on SIGHUP, stops cleanly, and comes back after a crash.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('preloaded');
+$node->init;
+# restart_after_crash: the test framework turns it off; production has it on.
+$node->append_conf('postgresql.conf',
+    "shared_preload_libraries = 'pg_cadence'\nrestart_after_crash = on\n");
+$node->start;
+
+my $find_worker = q{SELECT pid FROM pg_stat_activity
+                    WHERE backend_type = 'pg_cadence scheduler' AND datname = 'postgres'};
+$node->poll_query_until('postgres', "SELECT count(*) = 1 FROM ($find_worker) w")
+  or die 'the scheduler never appeared in pg_stat_activity';
+my $pid = $node->safe_psql('postgres', $find_worker);
+ok($pid =~ /^\d+$/, "scheduler runs with pid $pid");
+ok($node->log_contains('pg_cadence scheduler started in database "postgres"'),
+    'the scheduler logged its start');
+
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
+is($node->safe_psql('postgres', 'SELECT pid FROM cadence.scheduler'),
+    $pid, 'cadence.scheduler shows the same pid');
+
+# Sleeping on its latch with no timeout: the worker waits on WaitLatch's event.
+is($node->safe_psql('postgres',
+        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $pid"),
+    'Extension', 'the idle scheduler waits on its latch');
+
+# SIGHUP: the configuration is reloaded.
+my $log_offset = -s $node->logfile;
+$node->reload;
+$node->wait_for_log(qr/pg_cadence scheduler reloaded its configuration/, $log_offset);
+pass('SIGHUP makes the scheduler reload its configuration');
+
+# SIGKILL: the postmaster resets the cluster and starts a new scheduler.
+$log_offset = -s $node->logfile;
+kill 'KILL', $pid or die "could not kill $pid: $!";
+$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
+$node->poll_query_until('postgres',
+    "SELECT count(*) = 1 FROM ($find_worker) w WHERE w.pid <> $pid")
+  or die 'the scheduler did not come back after SIGKILL';
+my $new_pid = $node->safe_psql('postgres', $find_worker);
+isnt($new_pid, $pid, "a new scheduler (pid $new_pid) replaced the killed one");
+is($node->safe_psql('postgres', 'SELECT pid FROM cadence.scheduler'),
+    $new_pid, 'cadence.scheduler follows the new worker');
+
+# SIGTERM (server shutdown): the worker says goodbye and exits cleanly.
+$log_offset = -s $node->logfile;
+$node->stop('fast');
+ok($node->log_contains(qr/pg_cadence scheduler shutting down/, $log_offset),
+    'SIGTERM stops the scheduler cleanly');
+unlike(slurp_file($node->logfile, $log_offset), qr/pg_cadence scheduler.*exit code 1/,
+    'the scheduler did not exit with an error');
+
+# cadence.database_name chooses the database; the worker waits for it to exist.
+my $other = PostgreSQL::Test::Cluster->new('other_database');
+$other->init;
+$other->append_conf('postgresql.conf',
+    "shared_preload_libraries = 'pg_cadence'\ncadence.database_name = 'jobs'\n");
+$other->start;
+$other->safe_psql('postgres', 'CREATE DATABASE jobs');
+$other->poll_query_until('postgres',
+    q{SELECT count(*) = 1 FROM pg_stat_activity
+      WHERE backend_type = 'pg_cadence scheduler' AND datname = 'jobs'})
+  or die 'the scheduler never connected to database jobs';
+pass('the scheduler serves the database named by cadence.database_name');
+is($other->safe_psql('jobs', 'SHOW cadence.database_name'), 'jobs', 'the setting reads back');
+$other->stop;
+
+# Without preloading: SQL functions work; what needs the worker says how to fix it.
+my $plain = PostgreSQL::Test::Cluster->new('not_preloaded');
+$plain->init;
+$plain->start;
+$plain->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
+like($plain->safe_psql('postgres', 'SELECT cadence.version()'),
+    qr/^\d+\.\d+\.\d+$/, 'cadence.version() works without preloading');
+my ($ret, $stdout, $stderr) = $plain->psql('postgres',
+    "\\set VERBOSITY verbose\nSELECT * FROM cadence.scheduler");
+isnt($ret, 0, 'cadence.scheduler fails without preloading');
+like($stderr, qr/ERROR:  55000: cadence.scheduler needs pg_cadence's background worker/,
+    'the error names what is missing, with SQLSTATE 55000');
+like($stderr, qr/HINT:  Add pg_cadence to shared_preload_libraries/,
+    'the hint says how to fix it');
+is($plain->safe_psql('postgres',
+        q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_cadence scheduler'}),
+    '0', 'no scheduler runs without preloading');
+$plain->stop;
+
+done_testing();
