@@ -72,22 +72,14 @@ auto pg_guard(F&& f) -> std::invoke_result_t<F&> {
     static_assert(std::is_nothrow_invocable_v<F&>, "write pg_guard([&]() noexcept { ... })");
     static_assert(std::is_void_v<Result> || std::is_scalar_v<Result>,
                   "pg_guard returns a Datum, a pointer or a number");
-    MemoryContext caller_context = CurrentMemoryContext;
-    ErrorData* volatile caught = nullptr;
     if constexpr (std::is_void_v<Result>) {
-        PG_TRY();
-        {
+        (void)pg_guard([&]() noexcept {
             f();
-        }
-        PG_CATCH();
-        {
-            MemoryContextSwitchTo(caller_context);
-            caught = CopyErrorData();
-            FlushErrorState();
-        }
-        PG_END_TRY();
-        if (caught != nullptr) throw PgError(caught);
+            return 0;
+        });
     } else {
+        MemoryContext caller_context = CurrentMemoryContext;
+        ErrorData* volatile caught = nullptr;
         volatile Result result{};  // written before a possible longjmp
         PG_TRY();
         {

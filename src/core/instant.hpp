@@ -1,0 +1,27 @@
+// Absolute time in the core: microseconds since the Unix epoch (UTC), the
+// resolution of PostgreSQL's timestamptz.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace cadence::core {
+
+using Micros = std::chrono::microseconds;
+using Instant = std::chrono::time_point<std::chrono::system_clock, Micros>;
+using Seconds = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
+
+// Instant from microseconds since 1970-01-01 00:00:00 UTC.
+constexpr Instant instant_from_unix_micros(std::int64_t micros) { return Instant(Micros(micros)); }
+constexpr std::int64_t unix_micros(Instant t) { return t.time_since_epoch().count(); }
+
+// RFC 3339 in UTC with only as many fractional digits as needed:
+// "2026-03-08T07:00:00Z", "2026-03-08T07:00:00.25Z".
+std::string format_instant(Instant t);
+
+// Parses RFC 3339 ("2026-03-08T02:30:00-05:00", "...Z", fractional seconds allowed).
+// Throws Error(invalid_datetime) naming `what` and the text.
+Instant parse_instant(std::string_view text, std::string_view what);
+
+}  // namespace cadence::core
