@@ -1,29 +1,20 @@
 -- Errors cross the C++/PostgreSQL boundary cleanly in both directions: the
 -- SQLSTATE, message, detail and hint arrive intact, every C++ destructor has run
 -- (no live objects afterwards) and the session stays usable.
-CREATE FUNCTION pg_temp.error_of(stmt text,
-    OUT code text, OUT message text, OUT detail text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE stmt;
-    code := '00000';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-END $$;
+-- (error_of comes from setup.sql.)
 
 -- An exception thrown in the core becomes ERROR 22023 with its detail and hint.
-SELECT * FROM pg_temp.error_of($$SELECT cadence._selftest_boundary('core')$$);
+SELECT * FROM error_of($$SELECT cadence._selftest_boundary('core')$$);
 SELECT cadence._selftest_live_objects() AS live_after_core_error;
 
 -- A PostgreSQL ERROR raised under C++ frames is carried up and re-raised as it was.
-SELECT * FROM pg_temp.error_of($$SELECT cadence._selftest_boundary('pg')$$);
+SELECT * FROM error_of($$SELECT cadence._selftest_boundary('pg')$$);
 SELECT cadence._selftest_live_objects() AS live_after_pg_error;
 
 -- Other exceptions: internal error (XX000) and out of memory (53200).
-SELECT * FROM pg_temp.error_of($$SELECT cadence._selftest_boundary('std')$$);
-SELECT * FROM pg_temp.error_of($$SELECT cadence._selftest_boundary('alloc')$$);
-SELECT * FROM pg_temp.error_of($$SELECT cadence._selftest_boundary('nonsense')$$);
+SELECT * FROM error_of($$SELECT cadence._selftest_boundary('std')$$);
+SELECT * FROM error_of($$SELECT cadence._selftest_boundary('alloc')$$);
+SELECT * FROM error_of($$SELECT cadence._selftest_boundary('nonsense')$$);
 SELECT cadence._selftest_live_objects() AS live_after_all_errors;
 
 -- The same errors reach psql directly, outside any PL/pgSQL handler.
@@ -47,7 +38,7 @@ COMMIT;
 SELECT count(*) FILTER (WHERE e.code = '22023') AS core_errors,
        count(*) FILTER (WHERE e.code = '22P02') AS pg_errors
 FROM generate_series(1, 200) AS i,
-     LATERAL pg_temp.error_of(format('SELECT cadence._selftest_boundary(%L)',
+     LATERAL error_of(format('SELECT cadence._selftest_boundary(%L)',
                                      CASE WHEN i % 2 = 0 THEN 'core' ELSE 'pg' END)) AS e;
 SELECT cadence._selftest_live_objects() AS live_after_200_errors;
 SELECT cadence.version() = (SELECT extversion FROM pg_extension WHERE extname = 'pg_cadence')

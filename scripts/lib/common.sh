@@ -9,6 +9,7 @@ CADENCE_PACKAGES=(
     build-essential g++ cmake make pkg-config perl libipc-run-perl
     postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libpq-dev
     libgtest-dev libgmock-dev libbenchmark-dev libcctz-dev libcli11-dev nlohmann-json3-dev
+    tzdata clang libclang-rt-dev
 )
 
 say() { printf '==> %s\n' "$*" >&2; }

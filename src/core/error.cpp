@@ -7,7 +7,6 @@ namespace cadence::core {
 std::string_view to_string(ErrorKind kind) noexcept {
     switch (kind) {
     case ErrorKind::invalid_parameter: return "invalid_parameter";
-    case ErrorKind::invalid_datetime: return "invalid_datetime";
     case ErrorKind::not_found: return "not_found";
     case ErrorKind::wrong_state: return "wrong_state";
     case ErrorKind::internal: return "internal";

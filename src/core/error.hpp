@@ -11,7 +11,6 @@ namespace cadence::core {
 // Error classes, each with exactly one SQLSTATE in src/pg/boundary.cpp.
 enum class ErrorKind {
     invalid_parameter,   // a caller's argument is wrong (22023)
-    invalid_datetime,    // a time, zone or period is wrong (22007)
     not_found,           // a named object does not exist (42704)
     wrong_state,         // the object is not in a state that allows this (55000)
     internal,            // a bug: something the core believed impossible (XX000)

@@ -21,7 +21,7 @@ constexpr std::int64_t unix_micros(Instant t) { return t.time_since_epoch().coun
 std::string format_instant(Instant t);
 
 // Parses RFC 3339 ("2026-03-08T02:30:00-05:00", "...Z", fractional seconds allowed).
-// Throws Error(invalid_datetime) naming `what` and the text.
+// Throws Error(invalid_parameter) naming `what` and the text.
 Instant parse_instant(std::string_view text, std::string_view what);
 
 }  // namespace cadence::core

@@ -61,20 +61,25 @@ std::string seconds_text(Micros period) {
     return text;
 }
 
+// A value that is out of bounds: the message alone says it all.
+[[noreturn]] void out_of_bounds(std::string_view kind, const std::string& why) {
+    throw Error(ErrorKind::invalid_parameter, "invalid " + std::string(kind) + " trigger: " + why);
+}
+
 }  // namespace
 
 OnceTrigger make_once(Instant at) { return OnceTrigger{at}; }
 
 IntervalTrigger make_interval(Micros period, std::optional<Instant> anchor) {
     if (period <= Micros::zero()) {
-        reject("interval", "period " + seconds_text(period) + "s must be positive");
+        out_of_bounds("interval", "period " + seconds_text(period) + "s must be positive");
     }
     if (period < min_period) {
-        reject("interval", "period " + seconds_text(period) +
+        out_of_bounds("interval", "period " + seconds_text(period) +
                                "s is shorter than the minimum of 1 second");
     }
     if (period > max_period) {
-        reject("interval", "period " + seconds_text(period) + "s is longer than 100 years");
+        out_of_bounds("interval", "period " + seconds_text(period) + "s is longer than 100 years");
     }
     return IntervalTrigger{period, anchor};
 }
@@ -100,7 +105,7 @@ Trigger parse_trigger(std::string_view text) {
         if (!period.is_number()) reject(kind, "\"period_seconds\" must be a number");
         double seconds = period.get<double>();
         if (!std::isfinite(seconds) || std::abs(seconds) > 1e12)
-            reject(kind, "\"period_seconds\" is out of range");
+            out_of_bounds(kind, "\"period_seconds\" is out of range");
         std::optional<Instant> anchor;
         if (auto it = object.find("anchor"); it != object.end() && !it->is_null())
             anchor = instant_member(*it, kind, "anchor");

@@ -29,7 +29,6 @@ const char* copy_optional(const std::string& text) noexcept {
 int sqlstate_for(core::ErrorKind kind) noexcept {
     switch (kind) {
     case core::ErrorKind::invalid_parameter: return ERRCODE_INVALID_PARAMETER_VALUE;
-    case core::ErrorKind::invalid_datetime: return ERRCODE_INVALID_DATETIME_FORMAT;
     case core::ErrorKind::not_found: return ERRCODE_UNDEFINED_OBJECT;
     case core::ErrorKind::wrong_state: return ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
     case core::ErrorKind::internal: return ERRCODE_INTERNAL_ERROR;

@@ -35,7 +35,7 @@ TEST(Error, IsCaughtAsStdException) {
 }
 
 TEST(Error, EveryKindHasADistinctName) {
-    const ErrorKind kinds[] = {ErrorKind::invalid_parameter, ErrorKind::invalid_datetime,
+    const ErrorKind kinds[] = {ErrorKind::invalid_parameter,
                                ErrorKind::not_found, ErrorKind::wrong_state, ErrorKind::internal};
     std::set<std::string_view> names;
     for (ErrorKind kind : kinds) names.insert(to_string(kind));
