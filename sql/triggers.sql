@@ -36,6 +36,8 @@ FROM (VALUES
     ($$SELECT cadence.every('1 month')$$),
     ($$SELECT cadence.every('1 hour', 'infinity')$$),
     ($$SELECT cadence.once('-infinity')$$),
+    ($$SELECT cadence.once('10000-01-01Z')$$),
+    ($$SELECT cadence.validate_trigger('{"kind": "once", "at": "418326-12-24T18:00:00Z"}')$$),
     ($$SELECT cadence.validate_trigger('[1, 2]')$$),
     ($$SELECT cadence.validate_trigger('{"expr": "* * * * *"}')$$),
     ($$SELECT cadence.validate_trigger('{"kind": "hourly"}')$$),
@@ -63,6 +65,8 @@ SELECT * FROM cadence.next_fire_times(cadence.every('1 day', '2026-12-01 06:00Z'
 SELECT * FROM cadence.next_fire_times(cadence.once('2026-12-24 18:00Z'), '2026-11-24Z');
 SELECT count(*) FROM cadence.next_fire_times(cadence.once('2026-12-24 18:00Z'), '2026-12-25Z');
 SELECT count(*) FROM cadence.next_fire_times(cadence.cron('@daily'), now(), 0);
+-- Nothing is listed past the year 9999.
+SELECT * FROM cadence.next_fire_times(cadence.every('100 days'), '9999-06-01Z', 5);
 
 -- Against PostgreSQL's own time zone conversions: a daily 09:00 cron fires at
 -- 09:00 local on 400 consecutive days, exactly where PostgreSQL puts 09:00 local.

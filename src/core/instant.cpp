@@ -11,13 +11,22 @@ std::string format_instant(Instant t) {
 }
 
 Instant parse_instant(std::string_view text, std::string_view what) {
-    Instant t;
-    // cctz accepts "Z" for %Ez as well as +hh:mm.
-    if (!cctz::parse("%Y-%m-%dT%H:%M:%E*S%Ez", std::string(text), cctz::utc_time_zone(), &t)) {
+    constexpr const char* format = "%Y-%m-%dT%H:%M:%E*S%Ez";  // %Ez accepts Z too
+    std::string input(text);
+    // Whole seconds first: a far-away year would overflow microseconds.
+    Seconds seconds;
+    if (!cctz::parse(format, input, cctz::utc_time_zone(), &seconds)) {
         throw Error(ErrorKind::invalid_parameter,
-                    "invalid " + std::string(what) + " \"" + std::string(text) +
+                    "invalid " + std::string(what) + " \"" + input +
                         "\": expected an RFC 3339 timestamp such as 2026-01-31T09:00:00Z");
     }
+    auto whole = seconds.time_since_epoch().count();
+    if (whole < min_unix_micros / 1000000 || whole > max_unix_micros / 1000000) {
+        throw Error(ErrorKind::invalid_parameter, "invalid " + std::string(what) + " \"" + input +
+                                                      "\": only years 1 to 9999 are supported");
+    }
+    Instant t;
+    cctz::parse(format, input, cctz::utc_time_zone(), &t);
     return t;
 }
 

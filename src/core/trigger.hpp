@@ -55,6 +55,8 @@ std::string trigger_to_json(const Trigger& trigger);
 
 // The first fire strictly after t; nullopt when there is none (a once trigger
 // whose time has passed). An interval without an anchor uses default_anchor.
+// With t and the anchor in years 1 to 9999, the result cannot overflow (it may lie
+// a period, or 400 years for cron, past 9999).
 std::optional<Instant> next_fire_after(const Trigger& trigger, Instant t, Instant default_anchor);
 
 }  // namespace cadence::core

@@ -25,6 +25,11 @@ core::Instant to_instant(TimestampTz t, const char* what) {
         throw core::Error(core::ErrorKind::invalid_parameter,
                           std::string(what) + " must be a finite timestamp, not " +
                               (TIMESTAMP_IS_NOBEGIN(t) ? "-infinity" : "infinity"));
+    if (t < core::min_unix_micros - postgres_epoch_unix_micros ||
+        t > core::max_unix_micros - postgres_epoch_unix_micros) {
+        throw core::Error(core::ErrorKind::invalid_parameter,
+                          std::string(what) + " is out of range: only years 1 to 9999 are supported");
+    }
     return core::instant_from_unix_micros(t + postgres_epoch_unix_micros);
 }
 

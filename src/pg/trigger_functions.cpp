@@ -55,7 +55,7 @@ CADENCE_SQL_FUNCTION(cadence_validate_trigger) {
 
 // cadence.next_fire_times(trigger jsonb, after timestamptz DEFAULT now(), count int
 // DEFAULT 5) RETURNS SETOF timestamptz. An interval without an anchor is anchored
-// at `after`.
+// at `after`. Fire times past the year 9999 are not listed.
 CADENCE_SQL_FUNCTION(cadence_next_fire_times) {
     Jsonb* descriptor = pg::pg_guard([&]() noexcept { return PG_GETARG_JSONB_P(0); });
     core::Trigger trigger = core::parse_trigger(pg::jsonb_text(descriptor));
@@ -72,7 +72,7 @@ CADENCE_SQL_FUNCTION(cadence_next_fire_times) {
     core::Instant t = after;
     while (static_cast<int32>(times.size()) < count) {
         auto next = core::next_fire_after(trigger, t, after);
-        if (!next) break;
+        if (!next || !core::in_range(*next)) break;
         times.push_back(pg::to_timestamptz(*next));
         t = *next;
     }

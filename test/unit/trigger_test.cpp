@@ -138,5 +138,15 @@ TEST(Instant, FormatsAndParsesRfc3339) {
     EXPECT_THROW(at("2026-03-08 07:30:00Z"), Error);
 }
 
+TEST(Instant, OnlyYearsOneTo9999) {
+    EXPECT_EQ(unix_micros(at("0001-01-01T00:00:00Z")), min_unix_micros);
+    EXPECT_EQ(unix_micros(at("9999-12-31T23:59:59.999999Z")), max_unix_micros);
+    EXPECT_THAT(rejection(R"({"kind":"once","at":"418326-12-24T18:00:52-11:00"})"),
+                HasSubstr("only years 1 to 9999 are supported"));
+    EXPECT_THAT(rejection(R"({"kind":"once","at":"9999-12-31T23:00:00-11:00"})"),
+                HasSubstr("only years 1 to 9999 are supported"));
+    EXPECT_FALSE(in_range(instant_from_unix_micros(max_unix_micros + 1)));
+}
+
 }  // namespace
 }  // namespace cadence::core
