@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <initializer_list>
 
 #include "core/cron_schedule.hpp"
@@ -52,8 +53,11 @@ Instant instant_member(const json& value, std::string_view kind, const char* key
 
 std::string seconds_text(Micros period) {
     auto count = period.count();
-    std::string text = std::to_string(count / 1000000);
-    if (auto fraction = count % 1000000; fraction != 0) {
+    std::string sign = count < 0 ? "-" : "";
+    // |INT64_MIN| does not fit: such a period is negative, and that is all we say.
+    auto magnitude = count < 0 ? (count == INT64_MIN ? INT64_MAX : -count) : count;
+    std::string text = sign + std::to_string(magnitude / 1000000);
+    if (auto fraction = magnitude % 1000000; fraction != 0) {
         std::string digits = std::to_string(1000000 + fraction).substr(1);
         while (digits.back() == '0') digits.pop_back();
         text += "." + digits;

@@ -78,6 +78,10 @@ TEST(TriggerJson, PeriodsMustBeAtLeastOneSecond) {
                 HasSubstr("invalid interval trigger: period 0s must be positive"));
     EXPECT_THAT(rejection(R"({"kind":"interval","period_seconds":-5})"),
                 HasSubstr("invalid interval trigger: period -5s must be positive"));
+    EXPECT_THAT(rejection(R"({"kind":"interval","period_seconds":-771717.5})"),
+                HasSubstr("invalid interval trigger: period -771717.5s must be positive"));
+    EXPECT_THAT(rejection(R"({"kind":"interval","period_seconds":-0.25})"),
+                HasSubstr("invalid interval trigger: period -0.25s must be positive"));
     EXPECT_THAT(rejection(R"({"kind":"interval","period_seconds":0.5})"),
                 HasSubstr("invalid interval trigger: period 0.5s is shorter than the minimum of 1 second"));
     EXPECT_THAT(rejection(R"({"kind":"interval","period_seconds":1e11})"),
