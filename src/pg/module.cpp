@@ -1,6 +1,7 @@
 // The shared library's entry: PostgreSQL calls _PG_init when it loads pg_cadence.
 #include "pg/postgres.hpp"
 
+#include "pg/publication.hpp"
 #include "pg/scheduler.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -21,5 +22,6 @@ void _PG_init(void) {
     // functions that need them say so (see require_shared_state).
     if (!process_shared_preload_libraries_in_progress) return;
     cadence::pg::request_shared_state();
+    cadence::pg::request_publication_shmem();
     cadence::pg::register_scheduler();
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "pg/boundary.hpp"
+#include "pg/publication.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 
@@ -50,9 +51,13 @@ void scheduler_main(Datum) {
     BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
     publish_running(MyDatabaseId);
     before_shmem_exit(publish_stopped, 0);
+    become_publisher();
     ereport(LOG, (errmsg("pg_cadence scheduler started in database \"%s\"", database_name)));
 
     for (;;) {
+        // Committing backends set the latch after handing over their events.
+        publish_pending();
+
         // No timeout: nothing is due, so the worker sleeps until something wakes it.
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);

@@ -2,6 +2,8 @@
 
 #include "pg/postgres.hpp"
 
+#include "pg/publication.hpp"
+
 extern "C" {
 #include "utils/guc.h"
 }
@@ -19,7 +21,16 @@ void define_settings() {
             "Jobs are only scheduled in this database; CREATE EXTENSION pg_cadence there.",
             &database_name, "postgres", PGC_POSTMASTER, GUC_SUPERUSER_ONLY, nullptr, nullptr,
             nullptr);
+        DefineCustomIntVariable(
+            "cadence.status_queue_size",
+            "Committed status events that can wait in shared memory for the publisher.",
+            "When it is full, further events are not published and listeners are told to "
+            "resynchronise from cadence.job_events.",
+            &status_queue_size, 16384, 16, 1 << 20, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
+    DefineCustomBoolVariable(
+        "cadence.publish_status", "Publish committed job status changes with NOTIFY cadence_status.",
+        nullptr, &publish_status, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("cadence");
 }
 

@@ -1,0 +1,40 @@
+// The NOTIFY payloads on channel cadence_status: JSON arrays of small messages,
+// several events per notification, each payload under PostgreSQL's 8000-byte limit.
+//
+//   [{"type":"status","event_id":12,"job_id":3,"event":"completed","status":"completed",
+//     "attempt":1,"queue":"default","at":"2026-11-24T10:00:00.123456Z"}, ...]
+//   [{"type":"resync"}]   some events could not be published: replay from job_events
+//
+// Nothing user-written but the queue name: no error text, result, payload or SQL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/instant.hpp"
+
+namespace cadence::core {
+
+struct StatusEvent {
+    std::int64_t event_id;
+    std::int64_t job_id;
+    std::string event;   // a status, or paused, resumed, altered, deleted
+    std::string status;  // the job's status after the event ("deleted" once deleted)
+    int attempt;
+    std::string queue;
+    Instant at;
+};
+
+// Largest payload produced (PostgreSQL refuses 8000 bytes and more).
+inline constexpr std::size_t max_payload_bytes = 7900;
+
+// One message as JSON.
+std::string encode_status_event(const StatusEvent& event);
+
+// Packs the events, in order, into as few payloads as fit max_bytes each; with
+// `resync`, a resync message follows the last event.
+std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& events, bool resync,
+                                               std::size_t max_bytes = max_payload_bytes);
+
+}  // namespace cadence::core

@@ -1,0 +1,257 @@
+#include "pg/publication.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/status_payload.hpp"
+#include "pg/boundary.hpp"
+#include "pg/convert.hpp"
+#include "pg/settings.hpp"
+#include "pg/text.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "commands/async.h"
+#include "commands/dbcommands.h"
+#include "pgstat.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+}
+
+namespace cadence::pg {
+
+bool publish_status = true;
+int status_queue_size = 16384;
+
+namespace {
+
+constexpr const char* tranche_name = "pg_cadence publication";
+
+// Event and status names travel as small numbers.
+constexpr const char* event_names[] = {"scheduled", "running", "completed", "error", "fatal",
+                                       "canceled",  "paused",  "resumed",   "altered", "deleted"};
+constexpr int event_name_count = static_cast<int>(std::size(event_names));
+
+int name_index(const std::string& name) {
+    for (int i = 0; i < event_name_count; ++i)
+        if (name == event_names[i]) return i;
+    throw core::Error(core::ErrorKind::internal, "unknown job event \"" + name + "\"");
+}
+
+struct RingEntry {
+    int64 event_id;
+    int64 job_id;
+    TimestampTz at;
+    int32 attempt;
+    uint8 event;
+    uint8 status;
+    char queue[64];
+};
+
+struct Ring {
+    LWLock* lock;
+    uint64 head;         // next slot written (by committing backends)
+    uint64 tail;         // next slot read (by the publisher)
+    bool overflowed;     // events were dropped: the publisher must announce a resync
+    int publisher_procno;  // whose latch to set, or -1
+    uint32 capacity;
+    RingEntry entries[FLEXIBLE_ARRAY_MEMBER];
+};
+
+Ring* ring = nullptr;
+shmem_request_hook_type previous_request_hook = nullptr;
+shmem_startup_hook_type previous_startup_hook = nullptr;
+
+Size ring_size() {
+    return add_size(offsetof(Ring, entries), mul_size(sizeof(RingEntry), status_queue_size));
+}
+
+void on_shmem_request() {
+    if (previous_request_hook != nullptr) previous_request_hook();
+    RequestAddinShmemSpace(ring_size());
+    RequestNamedLWLockTranche(tranche_name, 1);
+}
+
+void on_shmem_startup() {
+    if (previous_startup_hook != nullptr) previous_startup_hook();
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    ring = static_cast<Ring*>(ShmemInitStruct("pg_cadence publication ring", ring_size(), &found));
+    if (!found) {
+        ring->lock = &(GetNamedLWLockTranche(tranche_name))->lock;
+        ring->head = 0;
+        ring->tail = 0;
+        // Whatever was committed before this memory existed was never published.
+        ring->overflowed = true;
+        ring->publisher_procno = -1;
+        ring->capacity = static_cast<uint32>(status_queue_size);
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+// This backend's events of the current transaction, with the subtransaction that
+// wrote each, so that a rolled-back savepoint takes its events with it.
+struct Pending {
+    RingEntry entry;
+    SubTransactionId subxact;
+};
+std::vector<Pending> pending;
+bool callbacks_registered = false;
+int serves_database = -1;  // -1 unknown, 0 no, 1 yes: is this the publisher's database?
+
+// Hands this transaction's events to the publisher. Runs after the commit is
+// durable and visible, and may not fail: a full ring drops events and flags a resync.
+void push_committed() noexcept {
+    if (pending.empty() || ring == nullptr) {
+        pending.clear();
+        return;
+    }
+    std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
+        return a.entry.event_id < b.entry.event_id;
+    });
+    int procno;
+    LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+    for (const Pending& p : pending) {
+        if (ring->head - ring->tail >= ring->capacity) {
+            ring->overflowed = true;
+            break;
+        }
+        ring->entries[ring->head % ring->capacity] = p.entry;
+        ring->head++;
+    }
+    procno = ring->publisher_procno;
+    LWLockRelease(ring->lock);
+    pending.clear();
+    if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+void on_xact(XactEvent event, void*) {
+    switch (event) {
+    case XACT_EVENT_COMMIT:
+        push_committed();
+        break;
+    case XACT_EVENT_PREPARE:
+        // COMMIT PREPARED happens elsewhere, later: consumers must replay instead.
+        if (!pending.empty() && ring != nullptr) {
+            LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+            ring->overflowed = true;
+            LWLockRelease(ring->lock);
+        }
+        pending.clear();
+        break;
+    case XACT_EVENT_ABORT:
+    case XACT_EVENT_PARALLEL_ABORT:
+        pending.clear();
+        break;
+    default:
+        break;
+    }
+}
+
+void on_subxact(SubXactEvent event, SubTransactionId mine, SubTransactionId parent, void*) {
+    if (event == SUBXACT_EVENT_ABORT_SUB) {
+        std::erase_if(pending, [mine](const Pending& p) { return p.subxact == mine; });
+    } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+        for (Pending& p : pending)
+            if (p.subxact == mine) p.subxact = parent;
+    }
+}
+
+bool in_publisher_database() {
+    if (serves_database < 0) {
+        const char* name = pg_guard([&]() noexcept { return get_database_name(MyDatabaseId); });
+        serves_database = database_name != nullptr && name != nullptr &&
+                          strcmp(name, database_name) == 0;
+    }
+    return serves_database == 1;
+}
+
+}  // namespace
+
+void request_publication_shmem() {
+    previous_request_hook = shmem_request_hook;
+    shmem_request_hook = on_shmem_request;
+    previous_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = on_shmem_startup;
+}
+
+void become_publisher() {
+    LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+    ring->publisher_procno = MyProc->pgprocno;
+    LWLockRelease(ring->lock);
+}
+
+int publish_pending() {
+    std::vector<core::StatusEvent> events;
+    bool resync = false;
+    for (;;) {
+        std::vector<RingEntry> batch;
+        LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+        uint64 available = ring->head - ring->tail;
+        batch.reserve(std::min<uint64>(available, 4096));
+        while (ring->tail != ring->head && batch.size() < 4096) {
+            batch.push_back(ring->entries[ring->tail % ring->capacity]);
+            ring->tail++;
+        }
+        bool drained = ring->tail == ring->head;
+        if (drained && ring->overflowed) {
+            resync = true;
+            ring->overflowed = false;
+        }
+        LWLockRelease(ring->lock);
+
+        for (const RingEntry& e : batch) {
+            events.push_back(core::StatusEvent{
+                e.event_id, e.job_id, event_names[e.event], event_names[e.status],
+                e.attempt, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))),
+                to_instant(e.at, "event time")});
+        }
+        if (drained) break;
+    }
+    if (events.empty() && !resync) return 0;
+
+    std::vector<std::string> payloads = core::encode_status_batches(events, resync);
+    pg_guard([&]() noexcept {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        pgstat_report_activity(STATE_RUNNING, "pg_cadence: publishing status");
+        for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
+        CommitTransactionCommand();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+    });
+    return static_cast<int>(events.size());
+}
+
+}  // namespace cadence::pg
+
+using namespace cadence;
+
+// cadence._publish(event_id, job_id, event, status, attempt, queue, at): queues an
+// event for publication when (and if) the current transaction commits.
+CADENCE_SQL_FUNCTION(cadence_publish) {
+    if (!pg::publish_status || pg::ring == nullptr || !pg::in_publisher_database()) PG_RETURN_VOID();
+    if (!pg::callbacks_registered) {
+        pg::pg_guard([&]() noexcept {
+            RegisterXactCallback(pg::on_xact, nullptr);
+            RegisterSubXactCallback(pg::on_subxact, nullptr);
+        });
+        pg::callbacks_registered = true;
+    }
+    pg::RingEntry entry{};
+    entry.event_id = PG_GETARG_INT64(0);
+    entry.job_id = PG_GETARG_INT64(1);
+    entry.event = static_cast<uint8>(pg::name_index(pg::text_arg(fcinfo, 2)));
+    entry.status = static_cast<uint8>(pg::name_index(pg::text_arg(fcinfo, 3)));
+    entry.attempt = PG_GETARG_INT32(4);
+    std::string queue = pg::text_arg(fcinfo, 5);
+    std::memcpy(entry.queue, queue.data(), std::min(queue.size(), sizeof(entry.queue) - 1));
+    entry.at = PG_GETARG_TIMESTAMPTZ(6);
+    pg::pending.push_back(pg::Pending{entry, GetCurrentSubTransactionId()});
+    PG_RETURN_VOID();
+}

@@ -1,0 +1,25 @@
+// Status publication: committed events travel from the committing backend to the
+// publisher (in the scheduler worker) through a ring in shared memory; the
+// publisher sends them with NOTIFY cadence_status in batches. User transactions
+// never NOTIFY themselves, so they never take NOTIFY's cluster-wide commit lock.
+#pragma once
+#include "pg/postgres.hpp"
+
+namespace cadence::pg {
+
+// The channel status notifications are sent on.
+inline constexpr const char* status_channel = "cadence_status";
+
+// GUCs: cadence.publish_status (on/off) and cadence.status_queue_size (entries).
+extern bool publish_status;
+extern int status_queue_size;
+
+// Called from _PG_init while preloading: the ring and its lock.
+void request_publication_shmem();
+
+// The publisher's side, in the scheduler worker.
+void become_publisher();
+// Sends everything waiting in the ring; returns how many events it published.
+int publish_pending();
+
+}  // namespace cadence::pg
