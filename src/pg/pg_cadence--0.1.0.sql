@@ -352,6 +352,10 @@ BEGIN
         RAISE EXCEPTION 'backoff must not be negative, not %', backoff
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF date_part('month', backoff) <> 0 OR date_part('year', backoff) <> 0 THEN
+        RAISE EXCEPTION 'backoff % has months or years, which have no fixed length', backoff
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF timeout <= interval '0' THEN
         RAISE EXCEPTION 'timeout must be positive, not %', timeout
             USING ERRCODE = 'invalid_parameter_value';

@@ -1,0 +1,148 @@
+# Status publication: every committed event reaches LISTEN cadence_status once, in
+# event-id order per job, with the documented payload and nothing user-written;
+# rolled-back changes are silent; an overflowing hand-off announces a resync.
+use strict;
+use warnings;
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+
+my $node = PostgreSQL::Test::Cluster->new('publication');
+$node->init;
+# A tiny hand-off queue, so that the resync path can be reached.
+$node->append_conf('postgresql.conf',
+    "shared_preload_libraries = 'pg_cadence'\ncadence.status_queue_size = 64\nmax_connections = 20\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
+$node->poll_query_until('postgres',
+    q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL})
+  or die 'no scheduler';
+
+my $listener = $node->background_psql('postgres');
+$listener->query_safe('LISTEN cadence_status');
+my @messages;
+
+# Collects notifications until `$done->()` holds (or 30 s pass).
+sub collect {
+    my ($done) = @_;
+    my $deadline = time + 30;
+    while (1) {
+        my $out = $listener->query_safe('SELECT 1');
+        while ($out =~ /Asynchronous notification "cadence_status" with payload "(.*)" received/g) {
+            push @messages, @{ decode_json($1) };
+        }
+        last if $done->() || time > $deadline;
+        usleep(20_000);
+    }
+}
+sub events_of { my ($job) = @_; return grep { ($_->{job_id} // -1) == $job } @messages; }
+
+# One job through its life: scheduled, running, completed, deleted.
+my $job = $node->safe_psql('postgres',
+    q{SELECT cadence.create_job('secret-name', cadence.once(now()), queue => 'pub',
+                                payload => '{"password": "hunter2"}')});
+$node->safe_psql('postgres', q{SELECT count(*) FROM cadence.claim('pub', 'w1')});
+$node->safe_psql('postgres', qq{SELECT cadence.fail($job, 'w1', 'secret-error', 'secret-trace')});
+$node->safe_psql('postgres', qq{SELECT cadence.run_job_now($job)});
+$node->safe_psql('postgres', q{SELECT count(*) FROM cadence.claim('pub', 'w1')});
+$node->safe_psql('postgres', qq{SELECT cadence.complete($job, 'w1', '{"secret": "result"}')});
+$node->safe_psql('postgres', qq{SELECT cadence.delete_job($job)});
+collect(sub { grep { $_->{event} eq 'deleted' } events_of($job) });
+
+my @mine = events_of($job);
+is_deeply([ map { $_->{event} } @mine ],
+    [qw(scheduled running error scheduled running completed deleted)],
+    'every change of the job was published once, in order');
+is_deeply([ map { $_->{attempt} } @mine ], [ 1, 1, 1, 2, 2, 2, 2 ], 'with its attempt');
+is($mine[-1]{status}, 'deleted', 'deleting publishes a final deleted status');
+is_deeply([ sort keys %{ $mine[0] } ],
+    [ sort qw(type event_id job_id event status attempt queue at) ],
+    'the payload has exactly the documented fields');
+is($mine[0]{queue}, 'pub', 'the queue is named');
+like($mine[0]{at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'at is RFC 3339 UTC');
+my $all_text = join "\n", map { encode_json($_) } @messages;
+unlike($all_text, qr/secret|hunter2/, 'no job name, payload, error, traceback or result');
+my $logged = $node->safe_psql('postgres',
+    qq{SELECT string_agg(id::text, ',' ORDER BY id) FROM cadence.job_events WHERE job_id = $job});
+is(join(',', map { $_->{event_id} } @mine), $logged, 'event ids match cadence.job_events');
+
+# Rolled back: nothing is published, neither a whole transaction nor a savepoint.
+my $rolled_back = $node->safe_psql('postgres', q{
+    BEGIN;
+    SELECT cadence.create_job('never', cadence.once(now()), queue => 'pub');
+    ROLLBACK;
+    SELECT currval(pg_get_serial_sequence('cadence.jobs', 'id'));});
+my ($kept, $in_savepoint) = split /\|/, $node->safe_psql('postgres', q{
+    BEGIN;
+    SELECT cadence.create_job('kept', cadence.once(now()), queue => 'pub') AS kept \gset
+    SAVEPOINT s;
+    SELECT cadence.create_job('undone', cadence.once(now()), queue => 'pub') AS undone \gset
+    ROLLBACK TO SAVEPOINT s;
+    COMMIT;
+    SELECT :kept || '|' || :undone;});
+$node->safe_psql('postgres', qq{SELECT cadence.delete_job($kept)});
+collect(sub { grep { $_->{event} eq 'deleted' } events_of($kept) });
+is(scalar(events_of($rolled_back)), 0, 'a rolled-back transaction publishes nothing');
+is(scalar(events_of($in_savepoint)), 0, 'a rolled-back savepoint publishes nothing');
+is(scalar(events_of($kept)), 2, 'what the transaction kept is published');
+
+# Concurrent clients: every committed event exactly once, in order per job.
+my $first_event = $node->safe_psql('postgres', 'SELECT max(id) FROM cadence.job_events');
+my $script = $node->basedir . '/lifecycle.sql';
+PostgreSQL::Test::Utils::append_to_file($script, q{
+SELECT cadence.create_job('bench', cadence.once(now()), queue => 'conc' || :client_id) AS id \gset
+SELECT count(*) FROM cadence.claim('conc' || :client_id, 'w' || :client_id, 1);
+SELECT cadence.complete(:id, 'w' || :client_id);
+SELECT cadence.run_job_now(:id);
+SELECT cadence.cancel_job(:id);
+});
+$node->command_ok([ 'pgbench', '-n', '-c', '4', '-j', '2', '-t', '50', '-f', $script,
+        $node->connstr('postgres') ], 'four clients drive 200 job lifecycles');
+my $expected = $node->safe_psql('postgres',
+    qq{SELECT count(*) FROM cadence.job_events WHERE id > $first_event});
+collect(sub { (grep { ($_->{event_id} // 0) > $first_event } @messages) >= $expected });
+my @received = grep { ($_->{event_id} // 0) > $first_event } @messages;
+my %seen;
+$seen{ $_->{event_id} }++ for @received;
+is(scalar(keys %seen), $expected, "all $expected committed events arrived");
+is(scalar(grep { $_ > 1 } values %seen), 0, 'none arrived twice');
+my %last_per_job;
+my $out_of_order = 0;
+for my $m (@received) {
+    $out_of_order++ if ($last_per_job{ $m->{job_id} } // 0) > $m->{event_id};
+    $last_per_job{ $m->{job_id} } = $m->{event_id};
+}
+is($out_of_order, 0, 'each job\'s events arrived in event-id order');
+ok((grep { $_->{type} eq 'resync' } @received) == 0, 'no resync was needed');
+
+# Overflow: one transaction commits more events than the hand-off holds. What fits
+# is published, then a resync notice tells consumers to replay from job_events.
+my $before = scalar @messages;
+$node->safe_psql('postgres', q{
+    SELECT count(cadence.create_job('burst ' || i, cadence.once(now()), queue => 'burst'))
+    FROM generate_series(1, 100) i});
+collect(sub { grep { $_->{type} eq 'resync' } @messages[ $before .. $#messages ] });
+my @burst = @messages[ $before .. $#messages ];
+ok((grep { $_->{type} eq 'resync' } @burst) == 1, 'an overflow is announced with one resync notice');
+is($burst[-1]{type}, 'resync', 'the resync notice follows the events that fit');
+cmp_ok(scalar(grep { $_->{type} eq 'status' } @burst), '<=', 64, 'no more events than fit were sent');
+# After a resync, publication goes on as before.
+my $after = $node->safe_psql('postgres', q{SELECT cadence.create_job('after', cadence.once(now()), queue => 'pub')});
+collect(sub { events_of($after) });
+is(scalar(events_of($after)), 1, 'publication continues after a resync');
+
+is($node->safe_psql('postgres', 'SELECT count(*) FROM cadence.verify()'), '0', 'log and status agree');
+
+# With publication off, writers publish nothing.
+my $silent = $node->safe_psql('postgres', q{
+    SET cadence.publish_status = off;
+    SELECT cadence.create_job('silent', cadence.once(now()), queue => 'pub');});
+my $marker = $node->safe_psql('postgres', q{SELECT cadence.create_job('marker', cadence.once(now()), queue => 'pub')});
+collect(sub { events_of($marker) });
+is(scalar(events_of($silent)), 0, 'cadence.publish_status = off publishes nothing');
+
+$listener->quit;
+$node->stop;
+done_testing();
