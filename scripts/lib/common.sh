@@ -93,8 +93,9 @@ free_port() {
     die "no free TCP port found"
 }
 
-# Starts a throwaway cluster in $WORK_DIR/data with pg_cadence preloaded.
-# Sets PGHOST, PGPORT, PGUSER and PGDATABASE for the clients that follow.
+# Starts a throwaway cluster in $WORK_DIR/data with pg_cadence preloaded (settings
+# in CLUSTER_EXTRA_CONF come last and win). Sets PGHOST, PGPORT, PGUSER and
+# PGDATABASE for the clients that follow.
 start_cluster() {
     PGDATA_DIR=$WORK_DIR/data
     PGPORT=$(free_port)
@@ -108,6 +109,7 @@ shared_preload_libraries = 'pg_cadence'
 cadence.database_name = 'postgres'
 fsync = off
 log_min_messages = info
+${CLUSTER_EXTRA_CONF:-}
 CONF
     as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -l "$WORK_DIR/postgres.log" -w -t 60 start \
         >/dev/null || { cat "$WORK_DIR/postgres.log" >&2; die "PostgreSQL did not start"; }

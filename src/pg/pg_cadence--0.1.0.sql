@@ -133,7 +133,8 @@ CREATE TABLE cadence.jobs_status (
     status_event_id  bigint NOT NULL,  -- the event that set status and attempt
     changed_at       timestamptz NOT NULL
 );
-CREATE INDEX jobs_status_due ON cadence.jobs_status (queue, run_at)
+-- Claims read due runs of a queue in (run_at, job_id) order straight from this index.
+CREATE INDEX jobs_status_due ON cadence.jobs_status (queue, run_at, job_id)
     WHERE status = 'scheduled' AND NOT paused AND kind = 'external';
 CREATE INDEX jobs_status_owner ON cadence.jobs_status (owner);
 COMMENT ON TABLE cadence.jobs_status IS 'the current state of each job, derived from cadence.job_events (see cadence.verify())';
@@ -209,20 +210,21 @@ REVOKE ALL ON FUNCTION cadence._transition(bigint, text, int, int, boolean, text
 -------------------------------------------------------------------------------
 -- Internal transitions (PL/pgSQL). Each public function below is a C gateway that
 -- calls cadence._<name>(caller, ...) with the exact role that called it; these run
--- as the extension's owner with a fixed search_path and check that caller.
+-- as the extension's owner with a fixed search_path and check that caller. The
+-- helpers they use (_may_manage to _check_settings) run only inside them, under
+-- that search_path, so they carry no SET clause of their own: it would cost a
+-- configuration save and restore per call, and keep _may_manage from being inlined.
 -------------------------------------------------------------------------------
 
 -- Whether `caller` may see and change jobs owned by `owner`.
 CREATE FUNCTION cadence._may_manage(caller oid, owner regrole) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog, pg_temp
     AS $$ SELECT pg_has_role(caller, owner, 'USAGE') OR pg_has_role(caller, 'cadence_admin', 'USAGE') $$;
 
 -- Locks a job's status row and returns it, as if it did not exist when the caller
 -- may not manage it.
 CREATE FUNCTION cadence._lock_job(caller oid, job_id bigint) RETURNS cadence.jobs_status
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     s cadence.jobs_status;
@@ -246,7 +248,6 @@ CREATE FUNCTION cadence._append_event(s cadence.jobs_status, event text, status 
                                       lease interval DEFAULT NULL)
     RETURNS cadence.jobs_status
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     new_id bigint;
@@ -295,7 +296,6 @@ CREATE FUNCTION cadence._apply(s cadence.jobs_status, action text, worker text D
                                details jsonb DEFAULT NULL, lease interval DEFAULT NULL)
     RETURNS cadence.jobs_status
     LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
     j cadence.jobs;
@@ -319,7 +319,6 @@ END $$;
 
 CREATE FUNCTION cadence._validated_trigger(trigger jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     IF trigger IS NULL THEN
@@ -334,7 +333,6 @@ END $$;
 CREATE FUNCTION cadence._check_settings(name text, queue text, max_attempts int, backoff interval,
                                         timeout interval) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
     IF name IS NOT NULL AND btrim(name) = '' THEN
