@@ -1,6 +1,8 @@
 // SQL functions that report on the extension itself: its version and its scheduler.
 #include "pg/postgres.hpp"
 
+#include "core/error.hpp"
+#include "core/timer_map.hpp"
 #include "core/version.hpp"
 #include "pg/boundary.hpp"
 #include "pg/shared_state.hpp"
@@ -8,6 +10,10 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/tuplestore.h"
+#include "utils/wait_event.h"
 }
 
 using namespace cadence;
@@ -17,14 +23,12 @@ CADENCE_SQL_FUNCTION(cadence_version) {
     PG_RETURN_TEXT_P(pg::to_text(core::version()));
 }
 
-// cadence.scheduler_state(OUT pid int, OUT database oid, OUT started_at timestamptz):
-// one row, with nulls while no scheduler runs.
+// cadence.scheduler_state(OUT pid, database, started_at, timers, fires, loaded_timers,
+// load_ms, last_load, resyncs, last_error): one row, nulls while no scheduler runs.
 CADENCE_SQL_FUNCTION(cadence_scheduler_state) {
     pg::SchedulerState& shared = pg::require_shared_state("cadence.scheduler");
     SpinLockAcquire(&shared.mutex);
-    pid_t pid = shared.pid;
-    TimestampTz started_at = shared.started_at;
-    Oid database = shared.database;
+    pg::SchedulerState copy = shared;
     SpinLockRelease(&shared.mutex);
 
     return pg::pg_guard([&]() noexcept {
@@ -32,9 +36,80 @@ CADENCE_SQL_FUNCTION(cadence_scheduler_state) {
         if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
             elog(ERROR, "cadence.scheduler_state must return a record");
         desc = BlessTupleDesc(desc);
-        Datum values[3] = {Int32GetDatum(pid), ObjectIdGetDatum(database),
-                           TimestampTzGetDatum(started_at)};
-        bool nulls[3] = {pid == 0, pid == 0, pid == 0};
+        bool running = copy.pid != 0;
+        Datum values[10] = {Int32GetDatum(copy.pid),
+                            ObjectIdGetDatum(copy.database),
+                            TimestampTzGetDatum(copy.started_at),
+                            Int64GetDatum(copy.timers),
+                            Int64GetDatum(copy.fires),
+                            Int64GetDatum(copy.loaded_timers),
+                            Float8GetDatum(copy.load_ms),
+                            TimestampTzGetDatum(copy.last_load),
+                            Int64GetDatum(copy.resyncs),
+                            CStringGetTextDatum(copy.last_error)};
+        bool nulls[10];
+        for (bool& null : nulls) null = !running;
+        if (running && copy.last_load == 0) nulls[5] = nulls[6] = nulls[7] = true;
+        if (running && copy.last_error[0] == '\0') nulls[9] = true;
         return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
     });
+}
+
+// cadence._scheduler_timers(OUT job_id, OUT purpose, OUT due_at) RETURNS SETOF record:
+// asks the scheduler for a snapshot of its map and reads it from shared memory.
+CADENCE_SQL_FUNCTION(cadence_scheduler_timers) {
+    pg::SchedulerState& shared = pg::require_shared_state("cadence.timers");
+    constexpr int64 request_lock_key = 0x636164656e6365;  // one request at a time
+    pg::pg_guard([&]() noexcept {
+        DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(request_lock_key));
+    });
+    SpinLockAcquire(&shared.mutex);
+    int scheduler = shared.procno;
+    uint64 ticket = shared.snapshot_request + 1;
+    if (scheduler >= 0) {
+        shared.snapshot_request = ticket;
+        shared.snapshot_requester = MyProc->pgprocno;
+    }
+    SpinLockRelease(&shared.mutex);
+    if (scheduler < 0)
+        throw core::Error(core::ErrorKind::wrong_state, "the pg_cadence scheduler is not running",
+                          {}, "SELECT * FROM cadence.scheduler shows its state; the server log says why.");
+    SetLatch(&ProcGlobal->allProcs[scheduler].procLatch);
+
+    dsm_handle handle = 0;
+    for (int waited_ms = 0;; waited_ms += 10) {
+        SpinLockAcquire(&shared.mutex);
+        bool done = shared.snapshot_done == ticket;
+        handle = shared.snapshot_handle;
+        SpinLockRelease(&shared.mutex);
+        if (done) break;
+        if (waited_ms > 30000)
+            throw core::Error(core::ErrorKind::wrong_state,
+                              "the pg_cadence scheduler did not answer within 30 seconds");
+        pg::pg_guard([&]() noexcept {
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
+                            PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            CHECK_FOR_INTERRUPTS();
+        });
+    }
+
+    pg::pg_guard([&]() noexcept {
+        InitMaterializedSRF(fcinfo, 0);
+        auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        dsm_segment* segment = dsm_attach(handle);
+        if (segment == nullptr) elog(ERROR, "could not attach to the scheduler's snapshot");
+        auto* snapshot = static_cast<pg::TimerSnapshot*>(dsm_segment_address(segment));
+        auto* entries = reinterpret_cast<const core::Timer*>(snapshot + 1);
+        for (int64 i = 0; i < snapshot->count; ++i) {
+            Datum values[3] = {Int64GetDatum(entries[i].job_id),
+                               CStringGetTextDatum(core::to_string(entries[i].kind)),
+                               TimestampTzGetDatum(entries[i].due_us - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)};
+            bool nulls[3] = {false, false, false};
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        }
+        dsm_unpin_segment(handle);
+        dsm_detach(segment);
+    });
+    return (Datum)0;
 }

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/job_state.hpp"
+#include "core/job_timer.hpp"
 #include "core/retry_policy.hpp"
 #include "core/trigger.hpp"
 #include "pg/boundary.hpp"
@@ -14,6 +15,7 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "access/htup_details.h"
 #include "commands/trigger.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
@@ -140,4 +142,57 @@ CADENCE_SQL_FUNCTION(cadence_prune) {
         return count;
     });
     PG_RETURN_INT64(deleted);
+}
+
+namespace {
+
+std::optional<core::Instant> optional_instant(FunctionCallInfo fcinfo, int n, const char* what) {
+    if (PG_ARGISNULL(n)) return std::nullopt;
+    return pg::to_instant(PG_GETARG_TIMESTAMPTZ(n), what);
+}
+
+core::Trigger trigger_arg(FunctionCallInfo fcinfo, int n) {
+    Jsonb* descriptor = pg::pg_guard([&]() noexcept { return PG_GETARG_JSONB_P(n); });
+    return core::parse_trigger(pg::jsonb_text(descriptor));
+}
+
+}  // namespace
+
+// cadence._next_tick(trigger jsonb, after timestamptz, created_at timestamptz)
+// RETURNS timestamptz: NULL for a once trigger.
+CADENCE_SQL_FUNCTION(cadence_next_tick) {
+    core::Trigger trigger = trigger_arg(fcinfo, 0);
+    auto tick = core::next_tick(trigger, pg::to_instant(PG_GETARG_TIMESTAMPTZ(1), "after"),
+                                pg::to_instant(PG_GETARG_TIMESTAMPTZ(2), "created_at"));
+    if (!tick || !core::in_range(*tick)) PG_RETURN_NULL();
+    PG_RETURN_TIMESTAMPTZ(pg::to_timestamptz(*tick));
+}
+
+// cadence._timer(status, paused, kind, trigger, created_at, run_at, lease_expires_at,
+// fire_base, OUT timer_at, OUT timer_kind)
+CADENCE_SQL_FUNCTION(cadence_timer) {
+    for (int i : {0, 1, 2, 3, 4})
+        if (PG_ARGISNULL(i)) throw core::Error(core::ErrorKind::internal, "cadence._timer: null argument");
+    core::Trigger trigger = trigger_arg(fcinfo, 3);
+    core::JobTimerInput job{status_arg(fcinfo, 0),
+                            static_cast<bool>(PG_GETARG_BOOL(1)),
+                            pg::text_arg(fcinfo, 2) == "external",
+                            &trigger,
+                            pg::to_instant(PG_GETARG_TIMESTAMPTZ(4), "created_at"),
+                            optional_instant(fcinfo, 5, "run_at"),
+                            optional_instant(fcinfo, 6, "lease_expires_at"),
+                            optional_instant(fcinfo, 7, "fire_base")};
+    auto timer = core::job_timer(job);
+    if (timer && !core::in_range(timer->at)) timer.reset();
+    text* kind = timer ? pg::to_text(core::to_string(timer->kind)) : nullptr;
+    return pg::pg_guard([&]() noexcept {
+        TupleDesc desc;
+        if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "cadence._timer must return a record");
+        desc = BlessTupleDesc(desc);
+        Datum values[2] = {timer ? TimestampTzGetDatum(pg::to_timestamptz(timer->at)) : (Datum)0,
+                           PointerGetDatum(kind)};
+        bool nulls[2] = {!timer, !timer};
+        return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+    });
 }

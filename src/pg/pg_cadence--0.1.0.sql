@@ -6,16 +6,22 @@ CREATE FUNCTION cadence.version() RETURNS text
     AS 'MODULE_PATHNAME', 'cadence_version';
 COMMENT ON FUNCTION cadence.version() IS 'version of the pg_cadence library';
 
-CREATE FUNCTION cadence.scheduler_state(OUT pid int, OUT database oid, OUT started_at timestamptz)
+CREATE FUNCTION cadence.scheduler_state(OUT pid int, OUT database oid, OUT started_at timestamptz,
+                                        OUT timers bigint, OUT fires bigint,
+                                        OUT loaded_timers bigint, OUT load_ms float8,
+                                        OUT last_load timestamptz, OUT resyncs bigint,
+                                        OUT last_error text)
     RETURNS record
     LANGUAGE c VOLATILE STRICT
     AS 'MODULE_PATHNAME', 'cadence_scheduler_state';
 
 CREATE VIEW cadence.scheduler AS
-    SELECT s.pid, d.datname AS database, s.started_at
+    SELECT s.pid, d.datname AS database, s.started_at, s.timers, s.fires, s.loaded_timers,
+           s.load_ms, s.last_load, s.resyncs, s.last_error
     FROM cadence.scheduler_state() s
     LEFT JOIN pg_catalog.pg_database d ON d.oid = s.database;
-COMMENT ON VIEW cadence.scheduler IS 'the scheduler background worker: pid and start time (nulls while it is not running)';
+COMMENT ON VIEW cadence.scheduler IS
+    'the scheduler: pid, start, timers in its map, due timers handled, its last load or resynchronisation, its last error (nulls while it is not running)';
 
 -- Self-tests of the C++/PostgreSQL error boundary (used by the test suites).
 CREATE FUNCTION cadence._selftest_boundary(mode text) RETURNS text
@@ -129,6 +135,9 @@ CREATE TABLE cadence.jobs_status (
     lease_expires_at timestamptz,
     heartbeat_at     timestamptz,
     progress         real,
+    fire_base        timestamptz,   -- periodic jobs: the next tick is the first after this
+    timer_at         timestamptz,   -- when the job next needs the scheduler (see cadence._timer)
+    timer_kind       text,          -- what for: fire, retry, lease or due
     event_id         bigint NOT NULL,  -- the latest event
     status_event_id  bigint NOT NULL,  -- the event that set status and attempt
     changed_at       timestamptz NOT NULL
@@ -191,6 +200,23 @@ CREATE FUNCTION cadence._first_fire(trigger jsonb, created_at timestamptz) RETUR
     LANGUAGE c STABLE STRICT
     AS 'MODULE_PATHNAME', 'cadence_first_fire';
 
+-- The next tick of a periodic trigger strictly after `after` (an interval without
+-- anchor is anchored at created_at); NULL for a once trigger.
+CREATE FUNCTION cadence._next_tick(trigger jsonb, after timestamptz, created_at timestamptz)
+    RETURNS timestamptz
+    LANGUAGE c STABLE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_next_tick';
+
+-- The timer a job needs in a given state: when it next needs the scheduler, and
+-- what for (src/core/job_timer.cpp).
+CREATE FUNCTION cadence._timer(status text, paused boolean, kind text, trigger jsonb,
+                               created_at timestamptz, run_at timestamptz,
+                               lease_expires_at timestamptz, fire_base timestamptz,
+                               OUT timer_at timestamptz, OUT timer_kind text)
+    RETURNS record
+    LANGUAGE c STABLE
+    AS 'MODULE_PATHNAME', 'cadence_timer';
+
 -- Hands a committed event to the publisher (NOTIFY cadence_status), at commit.
 CREATE FUNCTION cadence._publish(event_id bigint, job_id bigint, event text, status text,
                                  attempt int, queue text, at timestamptz) RETURNS void
@@ -202,7 +228,9 @@ CREATE FUNCTION cadence._prune(older_than timestamptz) RETURNS bigint
     LANGUAGE c VOLATILE STRICT
     AS 'MODULE_PATHNAME', 'cadence_prune';
 
-REVOKE ALL ON FUNCTION cadence._transition(bigint, text, int, int, boolean, text, text, text),
+REVOKE ALL ON FUNCTION cadence._next_tick(jsonb, timestamptz, timestamptz),
+    cadence._timer(text, boolean, text, jsonb, timestamptz, timestamptz, timestamptz, timestamptz),
+    cadence._transition(bigint, text, int, int, boolean, text, text, text),
     cadence._retry_delay(interval, int), cadence._first_fire(jsonb, timestamptz),
     cadence._publish(bigint, bigint, text, text, int, text, timestamptz),
     cadence._prune(timestamptz) FROM PUBLIC;
@@ -278,14 +306,25 @@ BEGIN
         s.lease_expires_at := CASE WHEN status = 'running' THEN new_at + lease END;
         s.heartbeat_at := CASE WHEN status = 'running' THEN new_at END;
         s.progress := NULL;
+        -- A fired (or first) run: the next tick is the first after the tick it
+        -- belongs to or, when it fired late, after the moment it fired.
+        IF status = 'scheduled' AND fire_time IS NOT NULL THEN
+            s.fire_base := greatest(fire_time, run_at);
+        END IF;
     END IF;
     IF status <> 'deleted' THEN
+        SELECT t.timer_at, t.timer_kind INTO s.timer_at, s.timer_kind
+        FROM cadence.jobs j,
+             cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
+                            s.lease_expires_at, s.fire_base) t
+        WHERE j.id = s.job_id;
         UPDATE cadence.jobs_status SET
             status = s.status, attempt = s.attempt, run_at = s.run_at, fire_time = s.fire_time,
             worker = s.worker, lease = s.lease, lease_expires_at = s.lease_expires_at,
             heartbeat_at = s.heartbeat_at, progress = s.progress, paused = s.paused,
-            queue = s.queue, event_id = s.event_id, status_event_id = s.status_event_id,
-            changed_at = s.changed_at
+            queue = s.queue, fire_base = s.fire_base, timer_at = s.timer_at,
+            timer_kind = s.timer_kind, event_id = s.event_id,
+            status_event_id = s.status_event_id, changed_at = s.changed_at
         WHERE jobs_status.job_id = s.job_id;
     END IF;
     RETURN s;
@@ -293,7 +332,8 @@ END $$;
 
 -- Applies an action through the state machine and appends the events it yields.
 CREATE FUNCTION cadence._apply(s cadence.jobs_status, action text, worker text DEFAULT NULL,
-                               details jsonb DEFAULT NULL, lease interval DEFAULT NULL)
+                               details jsonb DEFAULT NULL, lease interval DEFAULT NULL,
+                               fire_time timestamptz DEFAULT NULL)
     RETURNS cadence.jobs_status
     LANGUAGE plpgsql
     AS $$
@@ -311,7 +351,7 @@ BEGIN
         END;
         s := cadence._append_event(s, step.status, step.status, step.attempt,
                                    coalesce(details, '{}') || jsonb_build_object('reason', action),
-                                   due, NULL,
+                                   due, CASE WHEN step.status = 'scheduled' THEN fire_time END,
                                    CASE WHEN step.status = 'running' THEN worker END, lease);
     END LOOP;
     RETURN s;
@@ -637,9 +677,115 @@ BEGIN
     RETURN cadence._prune(now() - older_than);
 END $$;
 
+-- The scheduler's fire: for each job whose timer is due, re-checks its state under
+-- a row lock and applies what is due through the same transitions users go
+-- through: a periodic tick (from error: fatal, then scheduled), a retry, a lease
+-- expiry. Runs that became due wake their workers (NOTIFY cadence_work, payload:
+-- the queue). Returns each job's timer now: NULL when it has none; 'locked' when
+-- another transaction holds the job (the scheduler looks again shortly); 'failed'
+-- with the error when acting on it failed (the job is left as it was).
+CREATE FUNCTION cadence._tick(ids bigint[])
+    RETURNS TABLE (job_id bigint, timer_at timestamptz, timer_kind text, error text)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    jid bigint;
+    s cadence.jobs_status;
+    j cadence.jobs;
+    tick timestamptz;
+    queues text[] := '{}';
+    woken boolean;
+    t record;
+BEGIN
+    FOREACH jid IN ARRAY ids LOOP
+        job_id := jid;
+        error := NULL;
+        woken := false;
+        BEGIN
+            -- A scheduled run only needs its workers woken: no lock, so that a claim
+            -- racing this tick is never made to skip the run. Anything else is
+            -- re-checked under the job's row lock.
+            SELECT * INTO s FROM cadence.jobs_status x WHERE x.job_id = jid;
+            IF FOUND AND NOT (s.status = 'scheduled' OR s.paused) THEN
+                SELECT * INTO s FROM cadence.jobs_status x WHERE x.job_id = jid
+                FOR UPDATE SKIP LOCKED;
+                IF NOT FOUND THEN
+                    timer_at := NULL;
+                    timer_kind := CASE WHEN EXISTS (SELECT FROM cadence.jobs_status x
+                                                    WHERE x.job_id = jid) THEN 'locked' END;
+                    RETURN NEXT;
+                    CONTINUE;
+                END IF;
+            END IF;
+            IF NOT FOUND THEN  -- deleted
+                timer_at := NULL;
+                timer_kind := NULL;
+                RETURN NEXT;
+                CONTINUE;
+            END IF;
+            SELECT * INTO STRICT j FROM cadence.jobs WHERE jobs.id = jid;
+            IF NOT s.paused THEN
+                IF s.status = 'scheduled' THEN
+                    woken := s.run_at <= now();
+                ELSIF s.status = 'running' THEN
+                    IF s.kind = 'external' AND s.lease_expires_at <= now() THEN
+                        s := cadence._apply(s, 'lease_expired', NULL, jsonb_build_object(
+                            'error', format('lease expired: worker %s sent no heartbeat', s.worker)));
+                    END IF;
+                ELSE
+                    tick := cadence._next_tick(j.trigger, s.fire_base, j.created_at);
+                    IF tick <= now() AND (s.status <> 'error' OR tick <= s.run_at) THEN
+                        s := cadence._apply(s, 'fire', NULL, NULL, NULL, tick);
+                        woken := true;
+                    ELSIF s.status = 'error' AND s.run_at <= now() THEN
+                        s := cadence._apply(s, 'retry');
+                        woken := true;
+                    END IF;
+                END IF;
+            END IF;
+            -- The timer the job needs now; a lease extended by heartbeats moves it later.
+            t := cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
+                                s.lease_expires_at, s.fire_base);
+            IF (t.timer_at IS DISTINCT FROM s.timer_at OR t.timer_kind IS DISTINCT FROM s.timer_kind)
+               AND s.status <> 'scheduled' THEN
+                UPDATE cadence.jobs_status x SET timer_at = t.timer_at, timer_kind = t.timer_kind
+                WHERE x.job_id = jid;
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS error = MESSAGE_TEXT;
+            RAISE WARNING 'pg_cadence scheduler: job %: %', jid, error;
+            timer_at := NULL;
+            timer_kind := 'failed';
+            RETURN NEXT;
+            CONTINUE;
+        END;
+        IF woken THEN queues := array_append(queues, s.queue); END IF;
+        -- A due run whose workers were just woken needs the scheduler no more.
+        IF t.timer_kind = 'due' AND t.timer_at <= now() THEN
+            timer_at := NULL;
+            timer_kind := NULL;
+        ELSE
+            timer_at := t.timer_at;
+            timer_kind := t.timer_kind;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM pg_notify('cadence_work', q) FROM (SELECT DISTINCT unnest(queues) AS q) d;
+END $$;
+
+-- Every job's timer, for the scheduler's start: one query over the table.
+CREATE FUNCTION cadence._all_timers()
+    RETURNS TABLE (job_id bigint, timer_at timestamptz, timer_kind text, error text)
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT job_id, timer_at, timer_kind, NULL FROM cadence.jobs_status WHERE timer_at IS NOT NULL $$;
+
+REVOKE ALL ON FUNCTION cadence._tick(bigint[]), cadence._all_timers() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION cadence._may_manage(oid, regrole), cadence._lock_job(oid, bigint),
     cadence._append_event(cadence.jobs_status, text, text, int, jsonb, timestamptz, timestamptz, text, interval),
-    cadence._apply(cadence.jobs_status, text, text, jsonb, interval),
+    cadence._apply(cadence.jobs_status, text, text, jsonb, interval, timestamptz),
     cadence._validated_trigger(jsonb), cadence._check_settings(text, text, int, interval, interval),
     cadence._create_job(oid, text, jsonb, text, jsonb, text, int, interval, interval),
     cadence._alter_job(oid, bigint, jsonb, text, jsonb, text, text, int, interval, interval),
@@ -734,6 +880,59 @@ ORDER BY e.job_id, e.id DESC;
 COMMENT ON VIEW cadence.job_history IS 'every event of every job, newest first (filter by job_id)';
 
 GRANT SELECT ON cadence.recent_jobs, cadence.job_history TO PUBLIC;
+
+-- The scheduler's timer map, as it is in its memory right now.
+CREATE FUNCTION cadence._scheduler_timers(OUT job_id bigint, OUT purpose text, OUT due_at timestamptz)
+    RETURNS SETOF record
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_scheduler_timers';
+CREATE VIEW cadence.timers AS
+    SELECT job_id, purpose, due_at FROM cadence._scheduler_timers();
+COMMENT ON VIEW cadence.timers IS
+    'the scheduler''s timer map: for each job, when it next needs the scheduler and what for (fire, retry, lease, due)';
+REVOKE ALL ON FUNCTION cadence._scheduler_timers() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cadence._scheduler_timers() TO cadence_admin;
+REVOKE ALL ON cadence.timers FROM PUBLIC;
+GRANT SELECT ON cadence.timers TO cadence_admin;
+
+-- Compares the scheduler's map with the tables, and each job's stored timer with
+-- the one its state calls for. Returns the disagreements (none, when quiet).
+CREATE FUNCTION cadence.verify_timers()
+    RETURNS TABLE (job_id bigint, problem text, in_map text, in_tables text)
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+WITH map AS (
+    SELECT * FROM cadence._scheduler_timers()
+), stored AS (
+    -- A due run whose workers were woken has left the map.
+    SELECT s.job_id, s.timer_kind, s.timer_at FROM cadence.jobs_status s
+    WHERE s.timer_at IS NOT NULL AND NOT (s.timer_kind = 'due' AND s.timer_at <= now())
+), recomputed AS (
+    SELECT s.job_id, s.timer_kind, s.timer_at, t.timer_kind AS want_kind, t.timer_at AS want_at
+    FROM cadence.jobs_status s JOIN cadence.jobs j ON j.id = s.job_id,
+         cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
+                        s.lease_expires_at, s.fire_base) t
+)
+SELECT coalesce(m.job_id, st.job_id),
+       CASE WHEN m.job_id IS NULL THEN 'missing from the map'
+            WHEN st.job_id IS NULL THEN 'in the map only'
+            ELSE 'map and tables differ' END,
+       m.purpose || ' at ' || m.due_at, st.timer_kind || ' at ' || st.timer_at
+FROM map m FULL JOIN stored st ON st.job_id = m.job_id
+WHERE m.job_id IS NULL OR st.job_id IS NULL OR m.purpose <> st.timer_kind OR m.due_at <> st.timer_at
+UNION ALL
+-- Heartbeats extend a lease without touching the stored timer: a later lease is fine.
+SELECT r.job_id, 'stored timer is stale', r.timer_kind || ' at ' || r.timer_at,
+       r.want_kind || ' at ' || r.want_at
+FROM recomputed r
+WHERE (r.timer_kind IS DISTINCT FROM r.want_kind
+       OR (r.timer_at IS DISTINCT FROM r.want_at
+           AND NOT (r.want_kind = 'lease' AND r.want_at > r.timer_at)))
+ORDER BY 1, 2
+$$;
+REVOKE ALL ON FUNCTION cadence.verify_timers() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cadence.verify_timers() TO cadence_admin;
 
 -- Recomputes each job's status from the event log and returns every disagreement
 -- with cadence.jobs_status (none, in a healthy database).

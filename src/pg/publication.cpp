@@ -51,6 +51,7 @@ struct RingEntry {
     int32 attempt;
     uint8 event;
     uint8 status;
+    bool publish;  // false when cadence.publish_status was off for the writer
     char queue[64];
 };
 
@@ -187,34 +188,38 @@ void become_publisher() {
     LWLockRelease(ring->lock);
 }
 
-int publish_pending() {
+Drained drain_and_publish() {
+    Drained drained;
     std::vector<core::StatusEvent> events;
     bool resync = false;
     for (;;) {
         std::vector<RingEntry> batch;
+        batch.reserve(4096);  // before the lock: nothing may throw while it is held
         LWLockAcquire(ring->lock, LW_EXCLUSIVE);
-        uint64 available = ring->head - ring->tail;
-        batch.reserve(std::min<uint64>(available, 4096));
         while (ring->tail != ring->head && batch.size() < 4096) {
             batch.push_back(ring->entries[ring->tail % ring->capacity]);
             ring->tail++;
         }
-        bool drained = ring->tail == ring->head;
-        if (drained && ring->overflowed) {
+        bool empty_now = ring->tail == ring->head;
+        if (empty_now && ring->overflowed) {
             resync = true;
             ring->overflowed = false;
         }
         LWLockRelease(ring->lock);
 
         for (const RingEntry& e : batch) {
+            drained.job_ids.push_back(e.job_id);
+            if (!e.publish) continue;
             events.push_back(core::StatusEvent{
                 e.event_id, e.job_id, event_names[e.event], event_names[e.status],
                 e.attempt, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))),
                 to_instant(e.at, "event time")});
         }
-        if (drained) break;
+        if (empty_now) break;
     }
-    if (events.empty() && !resync) return 0;
+    drained.overflowed = resync;
+    drained.published = static_cast<int>(events.size());
+    if (events.empty() && !resync) return drained;
 
     std::vector<std::string> payloads = core::encode_status_batches(events, resync);
     pg_guard([&]() noexcept {
@@ -225,7 +230,7 @@ int publish_pending() {
         CommitTransactionCommand();
         pgstat_report_activity(STATE_IDLE, nullptr);
     });
-    return static_cast<int>(events.size());
+    return drained;
 }
 
 }  // namespace cadence::pg
@@ -235,7 +240,8 @@ using namespace cadence;
 // cadence._publish(event_id, job_id, event, status, attempt, queue, at): queues an
 // event for publication when (and if) the current transaction commits.
 CADENCE_SQL_FUNCTION(cadence_publish) {
-    if (!pg::publish_status || pg::ring == nullptr || !pg::in_publisher_database()) PG_RETURN_VOID();
+    // Events go to the scheduler even when they are not to be published.
+    if (pg::ring == nullptr || !pg::in_publisher_database()) PG_RETURN_VOID();
     if (!pg::callbacks_registered) {
         pg::pg_guard([&]() noexcept {
             RegisterXactCallback(pg::on_xact, nullptr);
@@ -252,6 +258,7 @@ CADENCE_SQL_FUNCTION(cadence_publish) {
     std::string queue = pg::text_arg(fcinfo, 5);
     std::memcpy(entry.queue, queue.data(), std::min(queue.size(), sizeof(entry.queue) - 1));
     entry.at = PG_GETARG_TIMESTAMPTZ(6);
+    entry.publish = pg::publish_status;
     pg::pending.push_back(pg::Pending{entry, GetCurrentSubTransactionId()});
     PG_RETURN_VOID();
 }

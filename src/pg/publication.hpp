@@ -2,8 +2,11 @@
 // publisher (in the scheduler worker) through a ring in shared memory; the
 // publisher sends them with NOTIFY cadence_status in batches. User transactions
 // never NOTIFY themselves, so they never take NOTIFY's cluster-wide commit lock.
+// The same ring tells the scheduler which jobs changed.
 #pragma once
 #include "pg/postgres.hpp"
+
+#include <vector>
 
 namespace cadence::pg {
 
@@ -19,7 +22,16 @@ void request_publication_shmem();
 
 // The publisher's side, in the scheduler worker.
 void become_publisher();
-// Sends everything waiting in the ring; returns how many events it published.
-int publish_pending();
+
+// What the ring held: the jobs whose events were committed (the scheduler refreshes
+// their timers), whether events were lost (the scheduler resynchronises), and how
+// many were published.
+struct Drained {
+    std::vector<int64> job_ids;
+    bool overflowed = false;
+    int published = 0;
+};
+// Takes everything waiting in the ring and publishes it with NOTIFY.
+Drained drain_and_publish();
 
 }  // namespace cadence::pg

@@ -1,19 +1,34 @@
 #include "pg/scheduler.hpp"
 
-#include <cstring>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/timer_map.hpp"
 #include "pg/boundary.hpp"
 #include "pg/publication.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 
 extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/guc.h"
+#include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 }
 
@@ -21,15 +36,268 @@ namespace cadence::pg {
 
 namespace {
 
+using core::TimerKind;
+using core::TimerMap;
+
 // Seconds before the postmaster restarts a scheduler that exited with an error.
 constexpr int restart_delay_seconds = 5;
+// A job another transaction holds is looked at again this much later.
+constexpr int64 locked_retry_us = 100 * 1000;
+// A job whose fire failed is tried again this much later.
+constexpr int64 failed_retry_us = 60 * 1000 * 1000;
+// Due timers acted upon in one transaction.
+constexpr size_t fire_batch = 5000;
+// Rows fetched from a cursor at a time.
+constexpr long fetch_batch = 20000;
+// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+constexpr int64 unix_to_postgres_us = int64(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+
+TimerMap timers;
+bool extension_ready = false;
+
+int64 now_unix_us() { return GetCurrentTimestamp() + unix_to_postgres_us; }
+
+std::optional<TimerKind> parse_kind(const char* text) {
+    for (auto kind : {TimerKind::fire, TimerKind::retry, TimerKind::lease, TimerKind::due})
+        if (strcmp(text, core::to_string(kind)) == 0) return kind;
+    return std::nullopt;
+}
+
+// One row of (job_id, timer_at, timer_kind, error).
+struct TimerRow {
+    int64 job_id;
+    int64 at_unix_us;   // valid when kind is set
+    char kind[8];       // "" for no timer, "locked", "failed", or a TimerKind name
+    char error[200];    // with "failed"
+};
+
+void set_last_error(const char* message) {
+    SchedulerState* state = shared_state();
+    SpinLockAcquire(&state->mutex);
+    strlcpy(state->last_error, message, sizeof(state->last_error));
+    SpinLockRelease(&state->mutex);
+}
+
+// Runs `sql` (with an optional int8[] argument) in a transaction of its own and
+// returns its (job_id, timer_at, timer_kind) rows, fetched through a cursor.
+std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>* ids) {
+    std::vector<TimerRow> rows;
+    Portal portal = pg_guard([&]() noexcept {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        SPI_connect();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        pgstat_report_activity(STATE_RUNNING, sql);
+        Oid types[1] = {INT8ARRAYOID};
+        Datum values[1] = {0};
+        if (ids != nullptr) {
+            auto* elements = static_cast<Datum*>(palloc(sizeof(Datum) * std::max<size_t>(ids->size(), 1)));
+            for (size_t i = 0; i < ids->size(); ++i) elements[i] = Int64GetDatum((*ids)[i]);
+            values[0] = PointerGetDatum(construct_array(elements, static_cast<int>(ids->size()),
+                                                        INT8OID, 8, true, TYPALIGN_DOUBLE));
+        }
+        return SPI_cursor_open_with_args(nullptr, sql, ids != nullptr ? 1 : 0, types, values,
+                                         nullptr, false, 0);
+    });
+    for (;;) {
+        TimerRow* batch = nullptr;
+        uint64 count = pg_guard([&]() noexcept {
+            SPI_cursor_fetch(portal, true, fetch_batch);
+            uint64 n = SPI_processed;
+            batch = static_cast<TimerRow*>(palloc0(sizeof(TimerRow) * std::max<uint64>(n, 1)));
+            for (uint64 i = 0; i < n; ++i) {
+                HeapTuple tuple = SPI_tuptable->vals[i];
+                TupleDesc desc = SPI_tuptable->tupdesc;
+                bool null = false;
+                batch[i].job_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &null));
+                Datum at = SPI_getbinval(tuple, desc, 2, &null);
+                if (!null) batch[i].at_unix_us = DatumGetTimestampTz(at) + unix_to_postgres_us;
+                char* kind = SPI_getvalue(tuple, desc, 3);
+                if (kind != nullptr) strlcpy(batch[i].kind, kind, sizeof(batch[i].kind));
+                char* error = SPI_getvalue(tuple, desc, 4);
+                if (error != nullptr) strlcpy(batch[i].error, error, sizeof(batch[i].error));
+            }
+            SPI_freetuptable(SPI_tuptable);
+            return n;
+        });
+        rows.insert(rows.end(), batch, batch + count);
+        pg_guard([&]() noexcept { pfree(batch); });
+        if (count == 0) break;
+    }
+    pg_guard([&]() noexcept {
+        SPI_cursor_close(portal);
+        SPI_finish();
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+    });
+    return rows;
+}
+
+// Whether `CREATE EXTENSION pg_cadence` has run in this database.
+bool extension_installed() {
+    return pg_guard([&]() noexcept {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        SPI_connect();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cadence'", true, 1);
+        bool found = SPI_processed > 0;
+        SPI_finish();
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        return found;
+    });
+}
+
+void publish_stats() {
+    SchedulerState* state = shared_state();
+    SpinLockAcquire(&state->mutex);
+    state->timers = static_cast<int64>(timers.size());
+    SpinLockRelease(&state->mutex);
+}
+
+// Rebuilds the map from the tables: at start, and whenever changes may have been lost.
+void load_all_timers(bool resync) {
+    instr_time start;
+    INSTR_TIME_SET_CURRENT(start);
+    std::vector<TimerRow> rows =
+        query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._all_timers()", nullptr);
+    timers.clear();
+    timers.reserve(rows.size());
+    for (const TimerRow& row : rows)
+        if (auto kind = parse_kind(row.kind)) timers.set(row.job_id, row.at_unix_us, *kind);
+    instr_time elapsed;
+    INSTR_TIME_SET_CURRENT(elapsed);
+    INSTR_TIME_SUBTRACT(elapsed, start);
+    double ms = INSTR_TIME_GET_MILLISEC(elapsed);
+
+    SchedulerState* state = shared_state();
+    SpinLockAcquire(&state->mutex);
+    state->loaded_timers = static_cast<int64>(timers.size());
+    state->load_ms = ms;
+    state->last_load = GetCurrentTimestamp();
+    if (resync) state->resyncs++;
+    SpinLockRelease(&state->mutex);
+    publish_stats();
+    ereport(LOG, (errmsg("pg_cadence scheduler %s %zu timers in %.1f ms",
+                         resync ? "resynchronised:" : "loaded", timers.size(), ms)));
+}
+
+// Applies (job_id, timer) rows to the map; ids in `asked` without a row have no timer.
+void apply_rows(const std::vector<int64>& asked, const std::vector<TimerRow>& rows, bool from_fire) {
+    int64 now = now_unix_us();
+    std::vector<int64> seen;
+    seen.reserve(rows.size());
+    for (const TimerRow& row : rows) {
+        seen.push_back(row.job_id);
+        if (strcmp(row.kind, "locked") == 0) {
+            // Another transaction holds the job: it may change it, or it may not.
+            timers.set(row.job_id, now + locked_retry_us, TimerKind::fire);
+            continue;
+        }
+        if (strcmp(row.kind, "failed") == 0) {
+            // Acting on the job failed (the server log has a warning): try again later.
+            std::string message = "job " + std::to_string(row.job_id) + ": " + row.error;
+            set_last_error(message.c_str());
+            timers.set(row.job_id, now + failed_retry_us, TimerKind::fire);
+            continue;
+        }
+        auto kind = parse_kind(row.kind);
+        if (!kind) {
+            timers.remove(row.job_id);
+            continue;
+        }
+        int64 at = row.at_unix_us;
+        // A timer just acted upon that is still due would spin: look again shortly.
+        if (from_fire && at <= now) at = now + locked_retry_us;
+        timers.set(row.job_id, at, *kind);
+    }
+    std::sort(seen.begin(), seen.end());
+    for (int64 id : asked)
+        if (!std::binary_search(seen.begin(), seen.end(), id)) timers.remove(id);
+}
+
+// Re-reads the timers of jobs whose changes committed: O(log n) each.
+void refresh(std::vector<int64> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    auto rows = query_timers(
+        "SELECT job_id, timer_at, timer_kind, NULL FROM cadence.jobs_status WHERE job_id = ANY($1)",
+        &ids);
+    apply_rows(ids, rows, false);
+}
+
+// Acts on every due timer, a batch per transaction.
+void fire_due() {
+    for (;;) {
+        std::vector<core::Timer> due = timers.pop_due(now_unix_us(), fire_batch);
+        if (due.empty()) return;
+        std::vector<int64> ids;
+        ids.reserve(due.size());
+        for (const auto& timer : due) ids.push_back(timer.job_id);
+        std::sort(ids.begin(), ids.end());  // lock rows in a stable order
+        auto rows = query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._tick($1)", &ids);
+        apply_rows(ids, rows, true);
+        SchedulerState* state = shared_state();
+        SpinLockAcquire(&state->mutex);
+        state->fires += static_cast<int64>(due.size());
+        SpinLockRelease(&state->mutex);
+        publish_stats();
+    }
+}
+
+// Answers a pending request for a snapshot of the map (cadence.timers).
+void serve_snapshot() {
+    SchedulerState* state = shared_state();
+    SpinLockAcquire(&state->mutex);
+    uint64 request = state->snapshot_request;
+    bool pending = request != state->snapshot_done;
+    int requester = state->snapshot_requester;
+    SpinLockRelease(&state->mutex);
+    if (!pending) return;
+
+    const auto& all = timers.timers();
+    dsm_handle handle = pg_guard([&]() noexcept {
+        Size size = sizeof(TimerSnapshot) + sizeof(core::Timer) * all.size();
+        dsm_segment* segment = dsm_create(size, 0);
+        auto* snapshot = static_cast<TimerSnapshot*>(dsm_segment_address(segment));
+        snapshot->count = static_cast<int64>(all.size());
+        if (!all.empty()) memcpy(snapshot + 1, all.data(), sizeof(core::Timer) * all.size());
+        dsm_pin_segment(segment);  // the requester unpins it when it has read it
+        dsm_handle h = dsm_segment_handle(segment);
+        dsm_detach(segment);
+        return h;
+    });
+    SpinLockAcquire(&state->mutex);
+    state->snapshot_handle = handle;
+    state->snapshot_done = request;
+    SpinLockRelease(&state->mutex);
+    if (requester >= 0) SetLatch(&ProcGlobal->allProcs[requester].procLatch);
+}
+
+// Arms the timerfd for the earliest timer (absolute wall-clock time), or disarms it.
+void arm(int timerfd) {
+    itimerspec spec{};
+    if (auto earliest = timers.earliest()) {
+        int64 at = std::max<int64>(earliest->due_us, 1);
+        spec.it_value.tv_sec = at / 1000000;
+        spec.it_value.tv_nsec = (at % 1000000) * 1000;
+    }
+    if (timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &spec, nullptr) != 0)
+        throw core::Error(core::ErrorKind::internal, std::string("timerfd_settime: ") + strerror(errno));
+}
 
 void publish_running(Oid database) {
     SchedulerState* state = shared_state();
     SpinLockAcquire(&state->mutex);
     state->pid = MyProcPid;
+    state->procno = MyProc->pgprocno;
     state->started_at = GetCurrentTimestamp();
     state->database = database;
+    state->timers = 0;
+    state->fires = 0;
+    state->last_error[0] = '\0';
     SpinLockRelease(&state->mutex);
 }
 
@@ -37,12 +305,35 @@ void publish_running(Oid database) {
 void publish_stopped(int, Datum) {
     SchedulerState* state = shared_state();
     SpinLockAcquire(&state->mutex);
-    if (state->pid == MyProcPid) state->pid = 0;
+    if (state->pid == MyProcPid) {
+        state->pid = 0;
+        state->procno = -1;
+    }
     SpinLockRelease(&state->mutex);
 }
 
-// No C++ object with a destructor lives in this frame: PostgreSQL's errors may
-// longjmp straight out of it (a worker's ERROR ends the process).
+// One pass: publish and take in committed changes, act on due timers, answer snapshots.
+void work() {
+    Drained drained = drain_and_publish();
+    if (!extension_ready) {
+        // Nothing to schedule until CREATE EXTENSION; its first job wakes us.
+        if ((!drained.job_ids.empty() || drained.overflowed) && extension_installed()) {
+            load_all_timers(false);
+            extension_ready = true;
+        }
+    } else if (drained.overflowed) {
+        load_all_timers(true);
+    } else if (!drained.job_ids.empty()) {
+        refresh(std::move(drained.job_ids));
+        publish_stats();
+    }
+    if (extension_ready) fire_due();
+    serve_snapshot();
+}
+
+// The loop itself owns no C++ object with a destructor: PostgreSQL's errors may
+// longjmp straight out of it (a worker's ERROR ends the process). The C++ work it
+// calls runs through pg_guard and throws instead.
 void scheduler_main(Datum) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -54,12 +345,34 @@ void scheduler_main(Datum) {
     become_publisher();
     ereport(LOG, (errmsg("pg_cadence scheduler started in database \"%s\"", database_name)));
 
-    for (;;) {
-        // Committing backends set the latch after handing over their events.
-        publish_pending();
+    // WaitLatch rounds to milliseconds; a timerfd beside the latch wakes us on time.
+    int timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timerfd < 0) ereport(ERROR, (errmsg("pg_cadence scheduler: timerfd_create: %m")));
+    WaitEventSet* events = CreateWaitEventSet(TopMemoryContext, 3);
+    AddWaitEventToSet(events, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
+    AddWaitEventToSet(events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
+    AddWaitEventToSet(events, WL_SOCKET_READABLE, timerfd, nullptr, nullptr);
 
-        // No timeout: nothing is due, so the worker sleeps until something wakes it.
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L, PG_WAIT_EXTENSION);
+    extension_ready = extension_installed();
+    if (extension_ready) {
+        load_all_timers(false);
+    } else {
+        ereport(LOG, (errmsg("pg_cadence scheduler waits for CREATE EXTENSION pg_cadence in \"%s\"",
+                             database_name)));
+    }
+
+    for (;;) {
+        work();
+        arm(timerfd);
+
+        // No timeout: the latch (a committed change, a snapshot request, a signal)
+        // or the timerfd (the earliest timer) wakes us; nothing else does.
+        WaitEvent event;
+        int fired = WaitEventSetWait(events, -1L, &event, 1, PG_WAIT_EXTENSION);
+        if (fired > 0 && event.events & WL_SOCKET_READABLE) {
+            uint64 expirations;
+            (void)!read(timerfd, &expirations, sizeof(expirations));
+        }
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
 

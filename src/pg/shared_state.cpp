@@ -1,5 +1,6 @@
 #include "pg/shared_state.hpp"
 
+#include <cstring>
 #include <string>
 
 #include "core/error.hpp"
@@ -30,9 +31,9 @@ void on_shmem_startup() {
     state = static_cast<SchedulerState*>(
         ShmemInitStruct("pg_cadence scheduler state", sizeof(SchedulerState), &found));
     if (!found) {
+        memset(state, 0, sizeof(SchedulerState));
         SpinLockInit(&state->mutex);
-        state->pid = 0;
-        state->started_at = 0;
+        state->procno = -1;
         state->database = InvalidOid;
     }
     LWLockRelease(AddinShmemInitLock);

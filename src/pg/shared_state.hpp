@@ -4,6 +4,7 @@
 #include "pg/postgres.hpp"
 
 extern "C" {
+#include "storage/dsm.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 }
@@ -13,8 +14,28 @@ namespace cadence::pg {
 struct SchedulerState {
     slock_t mutex;
     pid_t pid;               // 0 while no scheduler runs
+    int procno;              // its PGPROC number, to set its latch
     TimestampTz started_at;  // when the running scheduler connected
     Oid database;            // the database it serves
+    // What the scheduler reports (cadence.scheduler).
+    int64 timers;                 // timers in its map now
+    int64 fires;                  // due timers acted upon since it started
+    int64 loaded_timers;          // timers loaded at its last (re)load
+    double load_ms;               // how long that load took
+    TimestampTz last_load;        // when: its start, or its last resynchronisation
+    int64 resyncs;                // resynchronisations after lost changes
+    char last_error[256];         // the last error a fire met ("" for none)
+    // A snapshot of the map for cadence.timers: a session bumps snapshot_request and
+    // sets the scheduler's latch; the scheduler answers with a pinned DSM segment.
+    uint64 snapshot_request;
+    uint64 snapshot_done;
+    int snapshot_requester;       // PGPROC number of the waiting session
+    dsm_handle snapshot_handle;
+};
+
+// The header of a map snapshot; `count` Timer entries follow.
+struct TimerSnapshot {
+    int64 count;
 };
 
 // Called from _PG_init while shared_preload_libraries is processed.
