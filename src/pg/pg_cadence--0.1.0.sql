@@ -896,41 +896,54 @@ REVOKE ALL ON cadence.timers FROM PUBLIC;
 GRANT SELECT ON cadence.timers TO cadence_admin;
 
 -- Compares the scheduler's map with the tables, and each job's stored timer with
--- the one its state calls for. Returns the disagreements (none, when quiet).
+-- the one its state calls for. Returns the disagreements: none, when nothing is
+-- being changed or fired meanwhile (the map is read first, the tables after it).
 CREATE FUNCTION cadence.verify_timers()
     RETURNS TABLE (job_id bigint, problem text, in_map text, in_tables text)
-    LANGUAGE sql VOLATILE
+    LANGUAGE plpgsql VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS $$
-WITH map AS (
-    SELECT * FROM cadence._scheduler_timers()
-), stored AS (
-    -- A due run whose workers were woken has left the map.
-    SELECT s.job_id, s.timer_kind, s.timer_at FROM cadence.jobs_status s
-    WHERE s.timer_at IS NOT NULL AND NOT (s.timer_kind = 'due' AND s.timer_at <= now())
-), recomputed AS (
-    SELECT s.job_id, s.timer_kind, s.timer_at, t.timer_kind AS want_kind, t.timer_at AS want_at
-    FROM cadence.jobs_status s JOIN cadence.jobs j ON j.id = s.job_id,
-         cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
-                        s.lease_expires_at, s.fire_base) t
-)
-SELECT coalesce(m.job_id, st.job_id),
-       CASE WHEN m.job_id IS NULL THEN 'missing from the map'
-            WHEN st.job_id IS NULL THEN 'in the map only'
-            ELSE 'map and tables differ' END,
-       m.purpose || ' at ' || m.due_at, st.timer_kind || ' at ' || st.timer_at
-FROM map m FULL JOIN stored st ON st.job_id = m.job_id
-WHERE m.job_id IS NULL OR st.job_id IS NULL OR m.purpose <> st.timer_kind OR m.due_at <> st.timer_at
-UNION ALL
--- Heartbeats extend a lease without touching the stored timer: a later lease is fine.
-SELECT r.job_id, 'stored timer is stale', r.timer_kind || ' at ' || r.timer_at,
-       r.want_kind || ' at ' || r.want_at
-FROM recomputed r
-WHERE (r.timer_kind IS DISTINCT FROM r.want_kind
+DECLARE
+    map_ids bigint[];
+    map_purposes text[];
+    map_due timestamptz[];
+BEGIN
+    SELECT coalesce(array_agg(t.job_id), '{}'), coalesce(array_agg(t.purpose), '{}'),
+           coalesce(array_agg(t.due_at), '{}')
+    INTO map_ids, map_purposes, map_due
+    FROM cadence._scheduler_timers() t;
+    -- A new statement, a new snapshot: the tables as of after the map was taken.
+    RETURN QUERY
+    WITH map AS (
+        SELECT * FROM unnest(map_ids, map_purposes, map_due) AS m(job_id, purpose, due_at)
+    ), stored AS (
+        -- A due run whose workers were woken has left the map.
+        SELECT s.job_id, s.timer_kind, s.timer_at FROM cadence.jobs_status s
+        WHERE s.timer_at IS NOT NULL AND NOT (s.timer_kind = 'due' AND s.timer_at <= now())
+    ), recomputed AS (
+        SELECT s.job_id, s.timer_kind, s.timer_at, t.timer_kind AS want_kind, t.timer_at AS want_at
+        FROM cadence.jobs_status s JOIN cadence.jobs j ON j.id = s.job_id,
+             cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
+                            s.lease_expires_at, s.fire_base) t
+    )
+    SELECT coalesce(m.job_id, st.job_id),
+           CASE WHEN m.job_id IS NULL THEN 'missing from the map'
+                WHEN st.job_id IS NULL THEN 'in the map only'
+                ELSE 'map and tables differ' END,
+           m.purpose || ' at ' || m.due_at, st.timer_kind || ' at ' || st.timer_at
+    FROM map m FULL JOIN stored st ON st.job_id = m.job_id
+    WHERE m.job_id IS NULL OR st.job_id IS NULL OR m.purpose <> st.timer_kind
+       OR m.due_at <> st.timer_at
+    UNION ALL
+    -- Heartbeats extend a lease without touching the stored timer: a later lease is fine.
+    SELECT r.job_id, 'stored timer is stale', r.timer_kind || ' at ' || r.timer_at,
+           r.want_kind || ' at ' || r.want_at
+    FROM recomputed r
+    WHERE r.timer_kind IS DISTINCT FROM r.want_kind
        OR (r.timer_at IS DISTINCT FROM r.want_at
-           AND NOT (r.want_kind = 'lease' AND r.want_at > r.timer_at)))
-ORDER BY 1, 2
-$$;
+           AND NOT (r.want_kind = 'lease' AND r.want_at > r.timer_at))
+    ORDER BY 1, 2;
+END $$;
 REVOKE ALL ON FUNCTION cadence.verify_timers() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadence.verify_timers() TO cadence_admin;
 
