@@ -353,6 +353,9 @@ void scheduler_main(Datum) {
     AddWaitEventToSet(events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
     AddWaitEventToSet(events, WL_SOCKET_READABLE, timerfd, nullptr, nullptr);
 
+    // What waits in the ring is covered by the load below; a fresh ring's resync
+    // notice goes out to listeners, but needs no second load here.
+    (void)drain_and_publish();
     extension_ready = extension_installed();
     if (extension_ready) {
         load_all_timers(false);
