@@ -79,9 +79,10 @@ void set_last_error(const char* message) {
 }
 
 // Runs `sql` (with an optional int8[] argument) in a transaction of its own and
-// returns its (job_id, timer_at, timer_kind) rows, fetched through a cursor.
-std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>* ids) {
-    std::vector<TimerRow> rows;
+// hands its (job_id, timer_at, timer_kind, error) rows to `sink` a batch at a time,
+// fetched through a cursor: a million timers never sit in memory twice.
+template <typename Sink>
+void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sink) {
     Portal portal = pg_guard([&]() noexcept {
         SetCurrentStatementStartTimestamp();
         StartTransactionCommand();
@@ -120,7 +121,7 @@ std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>* id
             SPI_freetuptable(SPI_tuptable);
             return n;
         });
-        rows.insert(rows.end(), batch, batch + count);
+        sink(batch, static_cast<size_t>(count));
         pg_guard([&]() noexcept { pfree(batch); });
         if (count == 0) break;
     }
@@ -130,6 +131,14 @@ std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>* id
         PopActiveSnapshot();
         CommitTransactionCommand();
         pgstat_report_activity(STATE_IDLE, nullptr);
+    });
+}
+
+// The rows of a query about a few jobs.
+std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>& ids) {
+    std::vector<TimerRow> rows;
+    for_each_timer_row(sql, &ids, [&](const TimerRow* batch, size_t count) {
+        rows.insert(rows.end(), batch, batch + count);
     });
     return rows;
 }
@@ -161,12 +170,13 @@ void publish_stats() {
 void load_all_timers(bool resync) {
     instr_time start;
     INSTR_TIME_SET_CURRENT(start);
-    std::vector<TimerRow> rows =
-        query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._all_timers()", nullptr);
     timers.clear();
-    timers.reserve(rows.size());
-    for (const TimerRow& row : rows)
-        if (auto kind = parse_kind(row.kind)) timers.set(row.job_id, row.at_unix_us, *kind);
+    for_each_timer_row("SELECT job_id, timer_at, timer_kind, error FROM cadence._all_timers()",
+                       nullptr, [&](const TimerRow* batch, size_t count) {
+                           for (size_t i = 0; i < count; ++i)
+                               if (auto kind = parse_kind(batch[i].kind))
+                                   timers.set(batch[i].job_id, batch[i].at_unix_us, *kind);
+                       });
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, start);
@@ -224,7 +234,7 @@ void refresh(std::vector<int64> ids) {
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     auto rows = query_timers(
         "SELECT job_id, timer_at, timer_kind, NULL FROM cadence.jobs_status WHERE job_id = ANY($1)",
-        &ids);
+        ids);
     apply_rows(ids, rows, false);
 }
 
@@ -237,7 +247,7 @@ void fire_due() {
         ids.reserve(due.size());
         for (const auto& timer : due) ids.push_back(timer.job_id);
         std::sort(ids.begin(), ids.end());  // lock rows in a stable order
-        auto rows = query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._tick($1)", &ids);
+        auto rows = query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._tick($1)", ids);
         apply_rows(ids, rows, true);
         SchedulerState* state = shared_state();
         SpinLockAcquire(&state->mutex);

@@ -128,6 +128,12 @@ my @burst = @messages[ $before .. $#messages ];
 ok((grep { $_->{type} eq 'resync' } @burst) == 1, 'an overflow is announced with one resync notice');
 is($burst[-1]{type}, 'resync', 'the resync notice follows the events that fit');
 cmp_ok(scalar(grep { $_->{type} eq 'status' } @burst), '<=', 64, 'no more events than fit were sent');
+# The scheduler learns of lost changes the same way and reloads its map.
+$node->poll_query_until('postgres', 'SELECT resyncs >= 1 FROM cadence.scheduler')
+  or die 'the scheduler did not resynchronise';
+pass('the scheduler resynchronised its map from the tables after the overflow');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM cadence.verify_timers()'), '0',
+    'and its map agrees with the tables');
 # After a resync, publication goes on as before.
 my $after = $node->safe_psql('postgres', q{SELECT cadence.create_job('after', cadence.once(now()), queue => 'pub')});
 collect(sub { events_of($after) });

@@ -111,11 +111,40 @@ is(sql(qq{SELECT status FROM cadence.jobs_status WHERE job_id = $kept}), 'runnin
     'heartbeats every 0.5 s keep a 1-second lease alive for 3 s');
 sql(qq{SELECT cadence.complete($kept, 'busy-worker')});
 
-# 5. Nothing due: the scheduler does not wake up at all, however many jobs exist.
+# 5. A trigger changed while the job runs takes effect after the run.
+my $redeployed = sql(q{SELECT cadence.create_job('redeployed', cadence.every('1 second'), queue => 'r')});
+$node->poll_query_until('postgres', "SELECT count(*) = 1 FROM cadence.claim('r', 'w')")
+  or die 'the first run never became due';
+sql(qq{SELECT cadence.alter_job($redeployed, trigger => cadence.every('1 hour'))});
+my $fires = fires_of($redeployed);
+sleep(1.5);
+is(fires_of($redeployed), $fires, 'the running job does not fire, whatever its trigger');
+sql(qq{SELECT cadence.complete($redeployed, 'w')});
+sleep(1.5);
+is(fires_of($redeployed), $fires, 'after the run it follows the new trigger, not the old one');
+is(sql(qq{SELECT purpose || ' ' || (due_at - j.created_at)::text FROM cadence.timers t
+          JOIN cadence.jobs j ON j.id = t.job_id WHERE t.job_id = $redeployed}),
+    'fire 01:00:00', 'its next fire is the new trigger\'s first tick');
+
+# 6. Workers blocked on LISTEN cadence_work are woken when a run becomes due.
+my $listener = $node->background_psql('postgres');
+$listener->query_safe('LISTEN cadence_work');
+sql(q{SELECT cadence.create_job('wake me', cadence.once(now() + interval '1 second'), queue => 'wake')});
+my $woken = '';
+for (1 .. 100) {
+    $woken .= $listener->query_safe('SELECT 1');
+    last if $woken =~ /cadence_work/;
+    sleep(0.05);
+}
+like($woken, qr/Asynchronous notification "cadence_work" with payload "wake" received/,
+    'a due run wakes its queue\'s workers: NOTIFY cadence_work, payload the queue');
+$listener->quit;
+
+# 7. Nothing due: the scheduler does not wake up at all, however many jobs exist.
 sql(q{SELECT count(cadence.create_job('yearly ' || i, cadence.cron('0 0 1 1 *'), queue => 'idle'))
     FROM generate_series(1, 2000) i});
 sql(q{SELECT count(cadence.cancel_job(id)) FROM cadence.jobs WHERE queue = 'idle'});
-sql(q{SELECT count(cadence.delete_job(id)) FROM cadence.jobs WHERE queue IN ('tick', 'e', 'l', 'k')});
+sql(q{SELECT count(cadence.delete_job(id)) FROM cadence.jobs WHERE queue IN ('tick', 'e', 'l', 'k', 'r', 'wake')});
 sleep(1);
 my $pid = sql('SELECT pid FROM cadence.scheduler');
 sub switches {
@@ -129,7 +158,7 @@ sleep(3);
 is(switches() - $switches, 0, 'an idle scheduler with 2000 registered jobs makes no wake-up in 3 s');
 cmp_ok(sql('SELECT timers FROM cadence.scheduler'), '>=', 2000, 'while holding their timers');
 
-# 6. Churn from four clients, then the map agrees with the tables exactly.
+# 8. Churn from four clients, then the map agrees with the tables exactly.
 my $churn = $node->basedir . '/churn.sql';
 PostgreSQL::Test::Utils::append_to_file($churn, q{
 \set n random(1, 3)
