@@ -10,18 +10,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 SECS=${1:-5}
 
-ensure_packages
-ensure_os_user
-build_all
-make_work_dir
-trap cleanup EXIT
-CLUSTER_EXTRA_CONF="fsync = on
-synchronous_commit = on
-shared_buffers = 512MB
+start_benchmark_cluster "shared_buffers = 512MB
 max_connections = 60
 max_wal_size = 4GB
 checkpoint_timeout = 30min"
-start_cluster
 PGBENCH="$PG_BINDIR/pgbench"
 PSQL="$PG_BINDIR/psql -X -q -v ON_ERROR_STOP=1"
 $PSQL -c "CREATE EXTENSION pg_cadence"

@@ -19,17 +19,9 @@ PERIOD=${1:-60}
 SIZES=${2:-"1000 10000 100000 1000000"}
 WINDOW=${3:-$PERIOD}
 
-ensure_packages
-ensure_os_user
-build_all
-make_work_dir
-trap cleanup EXIT
-CLUSTER_EXTRA_CONF="fsync = on
-synchronous_commit = on
-shared_buffers = 1GB
+start_benchmark_cluster "shared_buffers = 1GB
 max_wal_size = 8GB
 checkpoint_timeout = 30min"
-start_cluster
 PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
 $PSQL -c "CREATE EXTENSION pg_cadence"
 

@@ -131,6 +131,20 @@ cleanup() {
     if [ -n "${WORK_DIR:-}" ] && [ -d "$WORK_DIR" ]; then rm -rf "$WORK_DIR"; fi
 }
 
+# For benchmarks: everything installed and built, and a cluster with fsync and
+# synchronous_commit on plus the settings given, removed on exit.
+start_benchmark_cluster() {
+    ensure_packages
+    ensure_os_user
+    build_all
+    make_work_dir
+    trap cleanup EXIT
+    CLUSTER_EXTRA_CONF="fsync = on
+synchronous_commit = on
+$1"
+    start_cluster
+}
+
 # Waits until the scheduler shows up in pg_stat_activity; prints its pid.
 wait_for_scheduler() {
     local pid

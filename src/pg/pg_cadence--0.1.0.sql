@@ -513,35 +513,32 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION cadence._pause_job(caller oid, job_id bigint) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
+-- Pauses or resumes a job: an event either way, and an error if it already is so.
+CREATE FUNCTION cadence._set_paused(caller oid, job_id bigint, pause boolean) RETURNS void
+    LANGUAGE plpgsql
     AS $$
 DECLARE
     s cadence.jobs_status := cadence._lock_job(caller, job_id);
 BEGIN
-    IF s.paused THEN
-        RAISE EXCEPTION 'job % is already paused', job_id USING ERRCODE = 'object_not_in_prerequisite_state';
+    IF s.paused = pause THEN
+        RAISE EXCEPTION 'job % is %', job_id, CASE WHEN pause THEN 'already paused' ELSE 'not paused' END
+            USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    UPDATE cadence.jobs SET paused = true WHERE id = job_id;
-    s.paused := true;
-    PERFORM cadence._append_event(s, 'paused', s.status, s.attempt);
+    UPDATE cadence.jobs SET paused = pause WHERE id = job_id;
+    s.paused := pause;
+    PERFORM cadence._append_event(s, CASE WHEN pause THEN 'paused' ELSE 'resumed' END,
+                                  s.status, s.attempt);
 END $$;
 
-CREATE FUNCTION cadence._resume_job(caller oid, job_id bigint) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION cadence._pause_job(caller oid, job_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    s cadence.jobs_status := cadence._lock_job(caller, job_id);
-BEGIN
-    IF NOT s.paused THEN
-        RAISE EXCEPTION 'job % is not paused', job_id USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
-    UPDATE cadence.jobs SET paused = false WHERE id = job_id;
-    s.paused := false;
-    PERFORM cadence._append_event(s, 'resumed', s.status, s.attempt);
-END $$;
+    AS $$ SELECT cadence._set_paused(caller, job_id, true) $$;
+
+CREATE FUNCTION cadence._resume_job(caller oid, job_id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ SELECT cadence._set_paused(caller, job_id, false) $$;
 
 CREATE FUNCTION cadence._run_job_now(caller oid, job_id bigint) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -789,6 +786,7 @@ REVOKE ALL ON FUNCTION cadence._may_manage(oid, regrole), cadence._lock_job(oid,
     cadence._validated_trigger(jsonb), cadence._check_settings(text, text, int, interval, interval),
     cadence._create_job(oid, text, jsonb, text, jsonb, text, int, interval, interval),
     cadence._alter_job(oid, bigint, jsonb, text, jsonb, text, text, int, interval, interval),
+    cadence._set_paused(oid, bigint, boolean),
     cadence._pause_job(oid, bigint), cadence._resume_job(oid, bigint),
     cadence._run_job_now(oid, bigint), cadence._cancel_job(oid, bigint),
     cadence._delete_job(oid, bigint), cadence._claim(oid, text, text, int, interval),
