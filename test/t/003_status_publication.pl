@@ -13,7 +13,7 @@ my $node = PostgreSQL::Test::Cluster->new('publication');
 $node->init;
 # A tiny hand-off queue, so that the resync path can be reached.
 $node->append_conf('postgresql.conf',
-    "shared_preload_libraries = 'pg_cadence'\ncadence.status_queue_size = 64\nmax_connections = 20\n");
+    "shared_preload_libraries = 'pg_cadence'\ncadence.status_queue_size = 512\nmax_connections = 20\n");
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 $node->poll_query_until('postgres',
@@ -122,12 +122,12 @@ ok((grep { $_->{type} eq 'resync' } @received) == 0, 'no resync was needed');
 my $before = scalar @messages;
 $node->safe_psql('postgres', q{
     SELECT count(cadence.create_job('burst ' || i, cadence.once(now()), queue => 'burst'))
-    FROM generate_series(1, 100) i});
+    FROM generate_series(1, 1000) i});
 collect(sub { grep { $_->{type} eq 'resync' } @messages[ $before .. $#messages ] });
 my @burst = @messages[ $before .. $#messages ];
 ok((grep { $_->{type} eq 'resync' } @burst) == 1, 'an overflow is announced with one resync notice');
 is($burst[-1]{type}, 'resync', 'the resync notice follows the events that fit');
-cmp_ok(scalar(grep { $_->{type} eq 'status' } @burst), '<=', 64, 'no more events than fit were sent');
+cmp_ok(scalar(grep { $_->{type} eq 'status' } @burst), '<=', 512, 'no more events than fit were sent');
 # The scheduler learns of lost changes the same way and reloads its map.
 $node->poll_query_until('postgres', 'SELECT resyncs >= 1 FROM cadence.scheduler')
   or die 'the scheduler did not resynchronise';
