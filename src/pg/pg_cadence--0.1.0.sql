@@ -273,7 +273,7 @@ END $$;
 CREATE FUNCTION cadence._append_event(s cadence.jobs_status, event text, status text, attempt int,
                                       details jsonb DEFAULT NULL, run_at timestamptz DEFAULT NULL,
                                       fire_time timestamptz DEFAULT NULL, worker text DEFAULT NULL,
-                                      lease interval DEFAULT NULL)
+                                      lease interval DEFAULT NULL, j cadence.jobs DEFAULT NULL)
     RETURNS cadence.jobs_status
     LANGUAGE plpgsql
     AS $$
@@ -313,11 +313,13 @@ BEGIN
         END IF;
     END IF;
     IF status <> 'deleted' THEN
+        -- Callers that hold the job's row pass it: no second look-up on the hot path.
+        IF j.id IS NULL THEN
+            SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
+        END IF;
         SELECT t.timer_at, t.timer_kind INTO s.timer_at, s.timer_kind
-        FROM cadence.jobs j,
-             cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
-                            s.lease_expires_at, s.fire_base) t
-        WHERE j.id = s.job_id;
+        FROM cadence._timer(s.status, s.paused, s.kind, j.trigger, j.created_at, s.run_at,
+                            s.lease_expires_at, s.fire_base) t;
         UPDATE cadence.jobs_status SET
             status = s.status, attempt = s.attempt, run_at = s.run_at, fire_time = s.fire_time,
             worker = s.worker, lease = s.lease, lease_expires_at = s.lease_expires_at,
@@ -333,16 +335,17 @@ END $$;
 -- Applies an action through the state machine and appends the events it yields.
 CREATE FUNCTION cadence._apply(s cadence.jobs_status, action text, worker text DEFAULT NULL,
                                details jsonb DEFAULT NULL, lease interval DEFAULT NULL,
-                               fire_time timestamptz DEFAULT NULL)
+                               fire_time timestamptz DEFAULT NULL, j cadence.jobs DEFAULT NULL)
     RETURNS cadence.jobs_status
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    j cadence.jobs;
     step record;
     due timestamptz;
 BEGIN
-    SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
+    IF j.id IS NULL THEN
+        SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
+    END IF;
     FOR step IN SELECT * FROM cadence._transition(s.job_id, s.status, s.attempt, j.max_attempts,
                                                   s.paused, s.worker, action, worker) LOOP
         due := CASE
@@ -352,7 +355,7 @@ BEGIN
         s := cadence._append_event(s, step.status, step.status, step.attempt,
                                    coalesce(details, '{}') || jsonb_build_object('reason', action),
                                    due, CASE WHEN step.status = 'scheduled' THEN fire_time END,
-                                   CASE WHEN step.status = 'running' THEN worker END, lease);
+                                   CASE WHEN step.status = 'running' THEN worker END, lease, j);
     END LOOP;
     RETURN s;
 END $$;
@@ -599,8 +602,8 @@ BEGIN
         FOR UPDATE SKIP LOCKED
     LOOP
         due := s.run_at;
-        s := cadence._apply(s, 'claim', worker, NULL, lease);
         SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
+        s := cadence._apply(s, 'claim', worker, NULL, lease, NULL, j);
         job_id := s.job_id;
         name := j.name;
         attempt := s.attempt;
@@ -728,15 +731,16 @@ BEGIN
                 ELSIF s.status = 'running' THEN
                     IF s.kind = 'external' AND s.lease_expires_at <= now() THEN
                         s := cadence._apply(s, 'lease_expired', NULL, jsonb_build_object(
-                            'error', format('lease expired: worker %s sent no heartbeat', s.worker)));
+                            'error', format('lease expired: worker %s sent no heartbeat', s.worker)),
+                            NULL, NULL, j);
                     END IF;
                 ELSE
                     tick := cadence._next_tick(j.trigger, s.fire_base, j.created_at);
                     IF tick <= now() AND (s.status <> 'error' OR tick <= s.run_at) THEN
-                        s := cadence._apply(s, 'fire', NULL, NULL, NULL, tick);
+                        s := cadence._apply(s, 'fire', NULL, NULL, NULL, tick, j);
                         woken := true;
                     ELSIF s.status = 'error' AND s.run_at <= now() THEN
-                        s := cadence._apply(s, 'retry');
+                        s := cadence._apply(s, 'retry', NULL, NULL, NULL, NULL, j);
                         woken := true;
                     END IF;
                 END IF;
@@ -781,8 +785,9 @@ CREATE FUNCTION cadence._all_timers()
 REVOKE ALL ON FUNCTION cadence._tick(bigint[]), cadence._all_timers() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION cadence._may_manage(oid, regrole), cadence._lock_job(oid, bigint),
-    cadence._append_event(cadence.jobs_status, text, text, int, jsonb, timestamptz, timestamptz, text, interval),
-    cadence._apply(cadence.jobs_status, text, text, jsonb, interval, timestamptz),
+    cadence._append_event(cadence.jobs_status, text, text, int, jsonb, timestamptz, timestamptz, text,
+                          interval, cadence.jobs),
+    cadence._apply(cadence.jobs_status, text, text, jsonb, interval, timestamptz, cadence.jobs),
     cadence._validated_trigger(jsonb), cadence._check_settings(text, text, int, interval, interval),
     cadence._create_job(oid, text, jsonb, text, jsonb, text, int, interval, interval),
     cadence._alter_job(oid, bigint, jsonb, text, jsonb, text, text, int, interval, interval),
