@@ -1,6 +1,7 @@
 // The shared library's entry: PostgreSQL calls _PG_init when it loads pg_cadence.
 #include "pg/postgres.hpp"
 
+#include "pg/executor.hpp"
 #include "pg/publication.hpp"
 #include "pg/scheduler.hpp"
 #include "pg/settings.hpp"
@@ -23,5 +24,7 @@ void _PG_init(void) {
     if (!process_shared_preload_libraries_in_progress) return;
     cadence::pg::request_shared_state();
     cadence::pg::request_publication_shmem();
+    cadence::pg::request_executor_shmem();
     cadence::pg::register_scheduler();
+    cadence::pg::register_executors();
 }

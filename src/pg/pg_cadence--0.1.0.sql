@@ -145,6 +145,9 @@ CREATE TABLE cadence.jobs_status (
 -- Claims read due runs of a queue in (run_at, job_id) order straight from this index.
 CREATE INDEX jobs_status_due ON cadence.jobs_status (queue, run_at, job_id)
     WHERE status = 'scheduled' AND NOT paused AND kind = 'external';
+-- Executors claim due runs of SQL jobs in (run_at, job_id) order from this one.
+CREATE INDEX jobs_status_sql_due ON cadence.jobs_status (run_at, job_id)
+    WHERE status = 'scheduled' AND NOT paused AND kind = 'sql';
 CREATE INDEX jobs_status_owner ON cadence.jobs_status (owner);
 COMMENT ON TABLE cadence.jobs_status IS 'the current state of each job, derived from cadence.job_events (see cadence.verify())';
 
@@ -681,7 +684,8 @@ END $$;
 -- a row lock and applies what is due through the same transitions users go
 -- through: a periodic tick (from error: fatal, then scheduled), a retry, a lease
 -- expiry. Runs that became due wake their workers (NOTIFY cadence_work, payload:
--- the queue). Returns each job's timer now: NULL when it has none; 'locked' when
+-- the queue); due runs of SQL jobs are returned as 'run', and the scheduler wakes
+-- that many executors. Returns each job's timer now: NULL when it has none; 'locked' when
 -- another transaction holds the job (the scheduler looks again shortly); 'failed'
 -- with the error when acting on it failed (the job is left as it was).
 CREATE FUNCTION cadence._tick(ids bigint[])
@@ -761,11 +765,12 @@ BEGIN
             RETURN NEXT;
             CONTINUE;
         END;
-        IF woken THEN queues := array_append(queues, s.queue); END IF;
-        -- A due run whose workers were just woken needs the scheduler no more.
+        IF woken AND s.kind = 'external' THEN queues := array_append(queues, s.queue); END IF;
+        -- A due run whose workers were just woken needs the scheduler no more; the
+        -- scheduler wakes an executor for each 'run' (a SQL job's due run).
         IF t.timer_kind = 'due' AND t.timer_at <= now() THEN
             timer_at := NULL;
-            timer_kind := NULL;
+            timer_kind := CASE WHEN s.kind = 'sql' THEN 'run' END;
         ELSE
             timer_at := t.timer_at;
             timer_kind := t.timer_kind;
@@ -774,6 +779,111 @@ BEGIN
     END LOOP;
     PERFORM pg_notify('cadence_work', q) FROM (SELECT DISTINCT unnest(queues) AS q) d;
 END $$;
+
+-------------------------------------------------------------------------------
+-- Executors (src/pg/executor.cpp): background workers that run SQL jobs. They
+-- call these as the bootstrap superuser; the job's SQL itself runs as its owner.
+-------------------------------------------------------------------------------
+
+-- Claims the first due run of a SQL job, in (run_at, job_id) order, for executor
+-- `worker`, skipping queues that already run as many as their limit allows, and
+-- marks it running. Returns nothing when no run is due.
+CREATE FUNCTION cadence._executor_claim(worker text, limited_queues text[], queue_limits int[])
+    RETURNS TABLE (job_id bigint, owner oid, body text, timeout_ms bigint, attempt int,
+                   run_at timestamptz)
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s cadence.jobs_status;
+    j cadence.jobs;
+    due timestamptz;
+    full_queues text[] := '{}';
+    i int;
+BEGIN
+    IF cardinality(limited_queues) > 0 THEN
+        SELECT coalesce(array_agg(r.queue), '{}') INTO full_queues
+        FROM (SELECT x.queue, count(*) AS running FROM cadence.jobs_status x
+              WHERE x.kind = 'sql' AND x.status = 'running' AND x.queue = ANY (limited_queues)
+              GROUP BY x.queue) r
+        WHERE r.running >= queue_limits[array_position(limited_queues, r.queue)];
+    END IF;
+    FOR s IN
+        SELECT * FROM cadence.jobs_status x
+        WHERE x.status = 'scheduled' AND NOT x.paused AND x.kind = 'sql' AND x.run_at <= now()
+          AND x.queue <> ALL (full_queues)
+        ORDER BY x.run_at, x.job_id
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        i := array_position(limited_queues, s.queue);
+        IF i IS NOT NULL THEN
+            -- Claims in a limited queue take turns, so that two never both take the last place.
+            PERFORM pg_advisory_xact_lock(hashtext('pg_cadence executor queue'), hashtext(s.queue));
+            IF (SELECT count(*) FROM cadence.jobs_status x
+                WHERE x.kind = 'sql' AND x.status = 'running' AND x.queue = s.queue) >= queue_limits[i] THEN
+                CONTINUE;
+            END IF;
+        END IF;
+        due := s.run_at;
+        SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
+        s := cadence._apply(s, 'claim', worker, NULL, NULL, NULL, j);
+        job_id := s.job_id;
+        owner := j.owner;
+        body := j.body;
+        timeout_ms := ceil(extract(epoch FROM j.timeout) * 1000)::bigint;
+        attempt := s.attempt;
+        run_at := due;
+        RETURN NEXT;
+        RETURN;
+    END LOOP;
+END $$;
+
+-- Records how executor `worker`'s run of a job ended: action complete, fail or
+-- cancel with its details. Returns the job's status after it, or NULL when the run
+-- is no longer this executor's (it was canceled or deleted meanwhile): nothing is recorded.
+CREATE FUNCTION cadence._executor_finish(job_id bigint, worker text, action text, details jsonb)
+    RETURNS text
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s cadence.jobs_status;
+BEGIN
+    SELECT * INTO s FROM cadence.jobs_status x WHERE x.job_id = _executor_finish.job_id FOR UPDATE;
+    IF NOT FOUND OR s.status <> 'running' OR s.worker IS DISTINCT FROM _executor_finish.worker THEN
+        RETURN NULL;
+    END IF;
+    s := cadence._apply(s, action, worker, details);
+    RETURN s.status;
+END $$;
+
+-- Fails the runs of SQL jobs held by executor `own` (which has just started, so
+-- they died with its previous incarnation) and, when `known` is given, those held
+-- by any worker not in it. Returns how many.
+CREATE FUNCTION cadence._executor_recover(own text, known text[], details jsonb) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    s cadence.jobs_status;
+    lost bigint := 0;
+BEGIN
+    FOR s IN
+        SELECT * FROM cadence.jobs_status x
+        WHERE x.kind = 'sql' AND x.status = 'running'
+          AND (x.worker = own OR (known IS NOT NULL AND x.worker <> ALL (known)))
+        ORDER BY x.job_id
+        FOR UPDATE
+    LOOP
+        PERFORM cadence._apply(s, 'fail', s.worker, details);
+        lost := lost + 1;
+    END LOOP;
+    RETURN lost;
+END $$;
+
+REVOKE ALL ON FUNCTION cadence._executor_claim(text, text[], int[]),
+    cadence._executor_finish(bigint, text, text, jsonb),
+    cadence._executor_recover(text, text[], jsonb) FROM PUBLIC;
 
 -- Every job's timer, for the scheduler's start: one query over the table.
 CREATE FUNCTION cadence._all_timers()
@@ -861,7 +971,8 @@ CREATE VIEW cadence.recent_jobs WITH (security_invoker = true) AS
 SELECT j.id AS job_id, j.name, j.queue, j.kind, s.status, s.attempt, j.max_attempts, j.paused,
        s.run_at AS next_run_at, s.fire_time, s.worker, s.progress, s.heartbeat_at,
        s.lease_expires_at, s.changed_at, e.details ->> 'error' AS last_error,
-       e.details ->> 'traceback' AS last_traceback, e.at AS last_error_at,
+       coalesce(e.details ->> 'traceback', e.details ->> 'context') AS last_traceback,
+       e.at AS last_error_at,
        j.owner, j.trigger, j.created_at
 FROM cadence.jobs j
 JOIN cadence.jobs_status s ON s.job_id = j.id
@@ -897,6 +1008,22 @@ REVOKE ALL ON FUNCTION cadence._scheduler_timers() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadence._scheduler_timers() TO cadence_admin;
 REVOKE ALL ON cadence.timers FROM PUBLIC;
 GRANT SELECT ON cadence.timers TO cadence_admin;
+
+-- The executors: what each does now, and how many runs it ended since it started.
+CREATE FUNCTION cadence._executor_slots(OUT executor int, OUT pid int, OUT state text,
+                                        OUT job_id bigint, OUT running_since timestamptz,
+                                        OUT runs bigint)
+    RETURNS SETOF record
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_executor_slots';
+CREATE VIEW cadence.executors AS
+    SELECT executor, pid, state, job_id, running_since, runs FROM cadence._executor_slots();
+COMMENT ON VIEW cadence.executors IS
+    'the executors that run SQL jobs: pid, idle or running (which job, since when), runs ended since it started';
+REVOKE ALL ON FUNCTION cadence._executor_slots() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cadence._executor_slots() TO cadence_admin;
+REVOKE ALL ON cadence.executors FROM PUBLIC;
+GRANT SELECT ON cadence.executors TO cadence_admin;
 
 -- Compares the scheduler's map with the tables, and each job's stored timer with
 -- the one its state calls for. Returns the disagreements: none, when nothing is

@@ -9,6 +9,7 @@
 #include "core/status_payload.hpp"
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
+#include "pg/executor.hpp"
 #include "pg/settings.hpp"
 #include "pg/text.hpp"
 
@@ -37,6 +38,7 @@ constexpr const char* tranche_name = "pg_cadence publication";
 constexpr const char* event_names[] = {"scheduled", "running", "completed", "error", "fatal",
                                        "canceled",  "paused",  "resumed",   "altered", "deleted"};
 constexpr int event_name_count = static_cast<int>(std::size(event_names));
+constexpr uint8 running_status = 1;
 
 int name_index(const std::string& name) {
     for (int i = 0; i < event_name_count; ++i)
@@ -116,6 +118,15 @@ void push_committed() noexcept {
     std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
         return a.entry.event_id < b.entry.event_id;
     });
+    // A run that is no longer running (canceled, deleted) stops its executor's statement.
+    try {
+        std::vector<int64> ended;
+        for (const Pending& p : pending)
+            if (p.entry.status != running_status) ended.push_back(p.entry.job_id);
+        stop_runs_of(ended);
+    } catch (...) {
+        // Out of memory: the executor finds out when it records the run, and rolls it back.
+    }
     int procno;
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);
     for (const Pending& p : pending) {

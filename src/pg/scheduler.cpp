@@ -12,6 +12,8 @@
 #include "core/error.hpp"
 #include "core/timer_map.hpp"
 #include "pg/boundary.hpp"
+#include "pg/catalog.hpp"
+#include "pg/executor.hpp"
 #include "pg/publication.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -143,22 +145,6 @@ std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>& id
     return rows;
 }
 
-// Whether `CREATE EXTENSION pg_cadence` has run in this database.
-bool extension_installed() {
-    return pg_guard([&]() noexcept {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        SPI_connect();
-        PushActiveSnapshot(GetTransactionSnapshot());
-        SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cadence'", true, 1);
-        bool found = SPI_processed > 0;
-        SPI_finish();
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        return found;
-    });
-}
-
 void publish_stats() {
     SchedulerState* state = shared_state();
     SpinLockAcquire(&state->mutex);
@@ -249,6 +235,11 @@ void fire_due() {
         std::sort(ids.begin(), ids.end());  // lock rows in a stable order
         auto rows = query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._tick($1)", ids);
         apply_rows(ids, rows, true);
+        // "run": a SQL job's run became due; its executors wait on their latches.
+        int runs = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const TimerRow& row) {
+            return strcmp(row.kind, "run") == 0;
+        }));
+        if (runs > 0) wake_executors(runs);
         SchedulerState* state = shared_state();
         SpinLockAcquire(&state->mutex);
         state->fires += static_cast<int64>(due.size());

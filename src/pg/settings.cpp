@@ -2,6 +2,10 @@
 
 #include "pg/postgres.hpp"
 
+#include <exception>
+
+#include "core/error.hpp"
+#include "core/queue_limits.hpp"
 #include "pg/publication.hpp"
 
 extern "C" {
@@ -11,6 +15,27 @@ extern "C" {
 namespace cadence::pg {
 
 char* database_name = nullptr;
+int max_executors = 4;
+char* executor_queue_limits = nullptr;
+
+namespace {
+
+// Rejects a malformed cadence.executor_queue_limits before it takes effect,
+// saying which entry is wrong. A GUC hook is called from C: nothing may escape.
+bool check_queue_limits(char** value, void**, GucSource) noexcept {
+    try {
+        (void)core::parse_queue_limits(*value != nullptr ? *value : "");
+        return true;
+    } catch (const core::Error& e) {
+        GUC_check_errdetail("%s", e.what());
+        GUC_check_errhint("%s", e.hint().c_str());
+    } catch (const std::exception& e) {
+        GUC_check_errdetail("%s", e.what());
+    }
+    return false;
+}
+
+}  // namespace
 
 void define_settings() {
     // A postmaster-level setting can only be created while preloading; without
@@ -27,10 +52,21 @@ void define_settings() {
             "When it is full, further events are not published and listeners are told to "
             "resynchronise from cadence.job_events.",
             &status_queue_size, 16384, 16, 1 << 20, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        DefineCustomIntVariable(
+            "cadence.max_executors", "Executor workers that run jobs whose body is SQL.",
+            "At most this many SQL runs execute at once; each executor is a background worker "
+            "counted in max_worker_processes. 0 runs no SQL job.",
+            &max_executors, 4, 0, 64, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
     DefineCustomBoolVariable(
         "cadence.publish_status", "Publish committed job status changes with NOTIFY cadence_status.",
         nullptr, &publish_status, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "cadence.executor_queue_limits",
+        "Most SQL runs of a queue that execute at once, as queue=limit pairs.",
+        "For example 'reports=2, mail=1'. Queues not named are bounded by "
+        "cadence.max_executors only.",
+        &executor_queue_limits, "", PGC_SIGHUP, 0, check_queue_limits, nullptr, nullptr);
     MarkGUCPrefixReserved("cadence");
 }
 

@@ -5,6 +5,10 @@ namespace cadence::pg {
 
 // cadence.database_name: the database the scheduler serves (postmaster start only).
 extern char* database_name;
+// cadence.max_executors: executor workers started with the server (postmaster start only).
+extern int max_executors;
+// cadence.executor_queue_limits: "queue=limit, ..." (reloadable).
+extern char* executor_queue_limits;
 
 void define_settings();
 

@@ -1,0 +1,535 @@
+#include "pg/executor.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/queue_limits.hpp"
+#include "core/run_outcome.hpp"
+#include "pg/boundary.hpp"
+#include "pg/catalog.hpp"
+#include "pg/run_as.hpp"
+#include "pg/settings.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/array.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/wait_event.h"
+}
+
+namespace cadence::pg {
+
+namespace {
+
+constexpr const char* tranche_name = "pg_cadence executors";
+// Seconds before the postmaster restarts an executor that ended with an error.
+constexpr int restart_delay_seconds = 1;
+constexpr int64 no_job = 0;
+
+struct ExecutorSlot {
+    pid_t pid;                 // 0 while this executor is not running
+    int procno;                // its PGPROC number, to set its latch
+    bool idle;                 // about to look for due runs, or asleep: may be woken
+    bool woken;                // its latch was set for work it has not looked for yet
+    int64 job_id;              // the run it holds, or no_job
+    bool in_body;              // the owner's SQL is executing: a stop interrupts it
+    bool stop_requested;       // the run was canceled or deleted meanwhile
+    TimestampTz run_started;   // when it claimed the run it holds
+    int64 runs;                // runs ended since it started
+};
+
+struct ExecutorPool {
+    LWLock* lock;
+    int count;
+    ExecutorSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+ExecutorPool* pool = nullptr;
+shmem_request_hook_type previous_request_hook = nullptr;
+shmem_startup_hook_type previous_startup_hook = nullptr;
+
+Size pool_size() {
+    return add_size(offsetof(ExecutorPool, slots), mul_size(sizeof(ExecutorSlot), max_executors));
+}
+
+void on_shmem_request() {
+    if (previous_request_hook != nullptr) previous_request_hook();
+    RequestAddinShmemSpace(pool_size());
+    RequestNamedLWLockTranche(tranche_name, 1);
+}
+
+void on_shmem_startup() {
+    if (previous_startup_hook != nullptr) previous_startup_hook();
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    pool = static_cast<ExecutorPool*>(ShmemInitStruct("pg_cadence executor pool", pool_size(), &found));
+    if (!found) {
+        memset(pool, 0, pool_size());
+        pool->lock = &(GetNamedLWLockTranche(tranche_name))->lock;
+        pool->count = max_executors;
+        for (int i = 0; i < pool->count; ++i) pool->slots[i].procno = -1;
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+// This executor's slot number, label and slot (set at its start).
+int my_index = -1;
+char my_label[64];
+ExecutorSlot* my_slot = nullptr;
+// Reset before every run: the claimed body and the errors of the run live here.
+MemoryContext run_context = nullptr;
+
+void executor_label(int index, char* out, size_t size) {
+    snprintf(out, size, "pg_cadence executor %d", index + 1);
+}
+
+void leave_slot(int, Datum) {
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    if (my_slot->pid == MyProcPid) {
+        my_slot->pid = 0;
+        my_slot->procno = -1;
+        my_slot->idle = false;
+        my_slot->job_id = no_job;
+        my_slot->in_body = false;
+    }
+    LWLockRelease(pool->lock);
+}
+
+// Ready to look for work: the scheduler may wake this executor from now on.
+void mark_idle() {
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    my_slot->idle = true;
+    my_slot->woken = false;
+    my_slot->job_id = no_job;
+    my_slot->in_body = false;
+    my_slot->stop_requested = false;
+    LWLockRelease(pool->lock);
+}
+
+// Cancels are only acted upon while the owner's SQL runs; anywhere else they wait
+// (and are dropped before the next run), so they never interrupt the bookkeeping.
+void hold_cancels() { QueryCancelHoldoffCount = 1; }
+
+// Called inside the run's transaction, just before the owner's SQL.
+void begin_body(int64 job_id) {
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    bool stopped = my_slot->stop_requested;
+    my_slot->in_body = !stopped;
+    LWLockRelease(pool->lock);
+    if (stopped) {
+        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
+                        errmsg("the run of job %lld was canceled before its SQL started",
+                               static_cast<long long>(job_id))));
+    }
+    QueryCancelPending = false;  // a stale cancel aimed at an earlier run
+    QueryCancelHoldoffCount = 0;
+}
+
+// After the owner's SQL, whether it succeeded or not. Returns whether a stop was asked for.
+bool end_body() {
+    hold_cancels();
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    my_slot->in_body = false;
+    bool stopped = my_slot->stop_requested;
+    LWLockRelease(pool->lock);
+    return stopped;
+}
+
+// A claimed run.
+struct Claim {
+    int64 job_id;
+    Oid owner;
+    int64 timeout_ms;
+    const char* body;  // in run_context
+};
+
+// Runs `sql` with arguments in the current transaction through SPI and returns the
+// first column of its first row as text (nullptr for none or NULL), in run_context.
+const char* spi_text(const char* sql, int nargs, Oid* types, Datum* values) {
+    int rc = SPI_execute_with_args(sql, nargs, types, values, nullptr, false, 1);
+    if (rc < 0) elog(ERROR, "pg_cadence executor: SPI_execute_with_args failed: %d", rc);
+    if (SPI_processed == 0) return nullptr;
+    char* value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    return value == nullptr ? nullptr : MemoryContextStrdup(run_context, value);
+}
+
+void begin_transaction(const char* activity) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    SPI_connect();
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void commit_transaction() {
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+// Records how the run ended (cadence._executor_finish) in the current transaction;
+// nullptr when the run was no longer this executor's to record (canceled, deleted).
+const char* record_outcome(int64 job_id, const char* action, const char* details) {
+    Oid types[4] = {INT8OID, TEXTOID, TEXTOID, JSONBOID};
+    Datum values[4] = {Int64GetDatum(job_id), CStringGetTextDatum(my_label),
+                       CStringGetTextDatum(action),
+                       DirectFunctionCall1(jsonb_in, CStringGetDatum(details))};
+    return spi_text("SELECT cadence._executor_finish($1, $2, $3, $4)", 4, types, values);
+}
+
+// Fails the runs an earlier incarnation of this executor left running (they died
+// with it). Executor 1 also fails those of executors that no longer exist
+// (cadence.max_executors was lowered).
+void recover_lost_runs() {
+    std::string details = core::lost_run_details();
+    int64 lost = pg_guard([&]() noexcept {
+        begin_transaction("pg_cadence executor: recovering runs lost in a crash");
+        Datum others = (Datum)0;
+        bool others_null = my_index != 0;
+        if (!others_null) {
+            auto* labels = static_cast<Datum*>(palloc(sizeof(Datum) * (max_executors + 1)));
+            for (int i = 0; i < max_executors; ++i) {
+                char label[64];
+                executor_label(i, label, sizeof(label));
+                labels[i] = CStringGetTextDatum(label);
+            }
+            others = PointerGetDatum(construct_array(labels, max_executors, TEXTOID, -1, false, TYPALIGN_INT));
+        }
+        Oid types[3] = {TEXTOID, TEXTARRAYOID, JSONBOID};
+        Datum values[3] = {CStringGetTextDatum(my_label), others,
+                           DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str()))};
+        char nulls[3] = {' ', others_null ? 'n' : ' ', ' '};
+        int rc = SPI_execute_with_args("SELECT cadence._executor_recover($1, $2, $3)", 3, types,
+                                       values, nulls, false, 1);
+        if (rc < 0 || SPI_processed != 1) elog(ERROR, "pg_cadence executor: recovery failed");
+        bool null = false;
+        int64 count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
+        commit_transaction();
+        return count;
+    });
+    if (lost > 0)
+        ereport(LOG, (errmsg("%s failed %lld runs that were left running when an executor ended",
+                             my_label, static_cast<long long>(lost))));
+}
+
+// Claims the next due run (in due order, within the queue limits) and marks it
+// running, in a transaction of its own. Returns false when none is due.
+bool claim_next(Claim& claim) {
+    std::vector<core::QueueLimit> limits;
+    try {
+        limits = core::parse_queue_limits(executor_queue_limits != nullptr ? executor_queue_limits : "");
+    } catch (const core::Error&) {
+        // Its check hook refuses a malformed value: nothing to limit by.
+    }
+    return pg_guard([&]() noexcept {
+        begin_transaction("pg_cadence executor: claiming a due run");
+        auto* queues = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
+        auto* counts = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
+        for (size_t i = 0; i < limits.size(); ++i) {
+            queues[i] = CStringGetTextDatum(limits[i].queue.c_str());
+            counts[i] = Int32GetDatum(limits[i].limit);
+        }
+        int n = static_cast<int>(limits.size());
+        Oid types[3] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID};
+        Datum values[3] = {CStringGetTextDatum(my_label),
+                           PointerGetDatum(construct_array(queues, n, TEXTOID, -1, false, TYPALIGN_INT)),
+                           PointerGetDatum(construct_array(counts, n, INT4OID, 4, true, TYPALIGN_INT))};
+        int rc = SPI_execute_with_args(
+            "SELECT job_id, owner, body, timeout_ms FROM cadence._executor_claim($1, $2, $3)", 3,
+            types, values, nullptr, false, 1);
+        if (rc < 0) elog(ERROR, "pg_cadence executor: claiming failed: %d", rc);
+        bool found = SPI_processed > 0;
+        if (found) {
+            HeapTuple row = SPI_tuptable->vals[0];
+            TupleDesc desc = SPI_tuptable->tupdesc;
+            bool null = false;
+            claim.job_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &null));
+            claim.owner = DatumGetObjectId(SPI_getbinval(row, desc, 2, &null));
+            claim.body = MemoryContextStrdup(run_context, SPI_getvalue(row, desc, 3));
+            Datum timeout = SPI_getbinval(row, desc, 4, &null);
+            claim.timeout_ms = null ? 0 : DatumGetInt64(timeout);
+            // Before the commit: once it is visible, a cancel must find this slot holding it.
+            LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+            my_slot->idle = false;
+            my_slot->job_id = claim.job_id;
+            my_slot->stop_requested = false;
+            my_slot->run_started = GetCurrentTimestamp();
+            LWLockRelease(pool->lock);
+        }
+        commit_transaction();
+        return found;
+    });
+}
+
+// The command tag of the last statement of `sql` (which has already run).
+const char* last_command_tag(const char* sql) {
+    List* statements = pg_parse_query(sql);
+    if (statements == NIL) return "EMPTY";
+    auto* last = static_cast<RawStmt*>(llast(statements));
+    return GetCommandTagName(CreateCommandTag(last->stmt));
+}
+
+core::RunError run_error_of(const ErrorData* e) {
+    auto text = [](const char* s) { return std::string(s != nullptr ? s : ""); };
+    return core::RunError{unpack_sql_state(e->sqlerrcode), text(e->message), text(e->detail),
+                          text(e->hint), text(e->context)};
+}
+
+// Runs a claimed run: the owner's SQL and the record of its completion in one
+// transaction, so that a run is completed exactly when its work committed; on an
+// error, the failure is recorded in a transaction of its own.
+void run_claimed(const Claim& claim) {
+    using Clock = std::chrono::steady_clock;
+    int nest_level = 0;
+    int armed_ms = 0;
+    const char* tag = nullptr;
+    uint64 rows = 0;
+    Clock::time_point started{};
+    Clock::time_point finished{};
+    std::string details;
+    std::string action;
+    MemoryContextSwitchTo(run_context);  // where a caught error is copied to
+    try {
+        pg_guard([&]() noexcept {
+            begin_transaction(claim.body);
+            Owner owner = check_owner(claim.owner, claim.job_id);
+            nest_level = begin_owner_session(owner, claim.timeout_ms, &armed_ms);
+            begin_body(claim.job_id);
+            started = Clock::now();
+            int rc = SPI_execute(claim.body, false, 0);
+            if (rc < 0) elog(ERROR, "pg_cadence executor: SPI_execute failed: %d", rc);
+            rows = SPI_processed;
+            if (SPI_tuptable != nullptr) SPI_freetuptable(SPI_tuptable);
+            tag = MemoryContextStrdup(run_context, last_command_tag(claim.body));
+            run_commit_work_as_owner();
+            finished = Clock::now();
+        });
+        // Only the owner's SQL may be interrupted.
+        bool stopped = end_body();
+        pg_guard([&]() noexcept { end_owner_session(nest_level); });
+        nest_level = 0;
+        if (stopped) throw core::Error(core::ErrorKind::wrong_state, "the run was canceled");
+        auto outcome = core::completed_run(
+            tag, rows, std::chrono::duration_cast<core::Millis>(finished - started));
+        pg_guard([&]() noexcept {
+            pgstat_report_activity(STATE_RUNNING, "pg_cadence executor: recording a completed run");
+            if (record_outcome(claim.job_id, "complete", outcome.details.c_str()) == nullptr) {
+                // Canceled or deleted while it ran: its work is rolled back.
+                AbortCurrentTransaction();
+                pgstat_report_activity(STATE_IDLE, nullptr);
+                return;
+            }
+            commit_transaction();
+        });
+        return;
+    } catch (const PgError& e) {
+        MemoryContextSwitchTo(run_context);
+        core::RunError error = run_error_of(e.data());
+        auto elapsed = std::chrono::duration_cast<core::Millis>(
+            Clock::now() - (started == Clock::time_point{} ? Clock::now() : started));
+        bool stopped = end_body();
+        auto outcome = core::failed_run(error, stopped, elapsed, core::Millis(armed_ms));
+        action = outcome.action;
+        details = outcome.details;
+    } catch (const std::exception& e) {
+        bool stopped = end_body();
+        core::RunError error{"XX000", e.what(), "", "", ""};
+        if (stopped) error = core::RunError{"57014", "the run was canceled", "", "", ""};
+        auto outcome = core::failed_run(error, stopped, core::Millis(0), core::Millis(0));
+        action = outcome.action;
+        details = outcome.details;
+    }
+    // The failed transaction's work is undone; the failure is recorded in a new one.
+    pg_guard([&]() noexcept {
+        end_owner_session(0);
+        AbortCurrentTransaction();
+        begin_transaction("pg_cadence executor: recording a failed run");
+        (void)record_outcome(claim.job_id, action.c_str(), details.c_str());
+        commit_transaction();
+    });
+}
+
+void count_run() {
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    my_slot->runs++;
+    LWLockRelease(pool->lock);
+}
+
+// Claims and runs due runs until none is left.
+void work() {
+    for (;;) {
+        mark_idle();
+        MemoryContextReset(run_context);
+        MemoryContextSwitchTo(run_context);
+        Claim claim{};
+        if (!claim_next(claim)) return;
+        run_claimed(claim);
+        pg_guard([&]() noexcept { discard_session_state(); });
+        count_run();
+        pg_guard([&]() noexcept { CHECK_FOR_INTERRUPTS(); });
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
+        }
+    }
+}
+
+// The loop owns no C++ object with a destructor (see scheduler_main).
+void executor_main(Datum arg) {
+    my_index = DatumGetInt32(arg);
+    executor_label(my_index, my_label, sizeof(my_label));
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    // SIGTERM ends the executor at once, also mid-run (the run is recovered when it
+    // restarts); SIGINT (set for database workers) cancels the running statement.
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
+
+    my_slot = &pool->slots[my_index];
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    my_slot->pid = MyProcPid;
+    my_slot->procno = MyProc->pgprocno;
+    my_slot->idle = true;
+    my_slot->woken = false;
+    my_slot->job_id = no_job;
+    my_slot->runs = 0;
+    LWLockRelease(pool->lock);
+    before_shmem_exit(leave_slot, 0);
+    run_context = AllocSetContextCreate(TopMemoryContext, "pg_cadence executor run", ALLOCSET_DEFAULT_SIZES);
+    guard_session_authorization();
+    hold_cancels();
+
+    bool ready = false;
+    for (;;) {
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        if (!ready && extension_installed()) {
+            recover_lost_runs();
+            ready = true;
+        }
+        if (ready) work();
+        MemoryContextSwitchTo(TopMemoryContext);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L, PG_WAIT_EXTENSION);
+    }
+}
+
+}  // namespace
+
+void request_executor_shmem() {
+    previous_request_hook = shmem_request_hook;
+    shmem_request_hook = on_shmem_request;
+    previous_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = on_shmem_startup;
+}
+
+void register_executors() {
+    for (int i = 0; i < max_executors; ++i) {
+        BackgroundWorker worker;
+        memset(&worker, 0, sizeof(worker));
+        worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+        worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+        worker.bgw_restart_time = restart_delay_seconds;
+        worker.bgw_main_arg = Int32GetDatum(i);
+        strlcpy(worker.bgw_library_name, "pg_cadence", BGW_MAXLEN);
+        strlcpy(worker.bgw_function_name, "cadence_executor_main", BGW_MAXLEN);
+        snprintf(worker.bgw_name, BGW_MAXLEN, "pg_cadence executor %d", i + 1);
+        strlcpy(worker.bgw_type, "pg_cadence executor", BGW_MAXLEN);
+        RegisterBackgroundWorker(&worker);
+    }
+}
+
+void wake_executors(int runs) {
+    if (pool == nullptr || runs <= 0) return;
+    int procnos[64];
+    int count = 0;
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    for (int i = 0; i < pool->count && count < runs; ++i) {
+        ExecutorSlot& slot = pool->slots[i];
+        if (slot.pid == 0 || !slot.idle || slot.woken) continue;
+        slot.woken = true;
+        procnos[count++] = slot.procno;
+    }
+    LWLockRelease(pool->lock);
+    for (int i = 0; i < count; ++i) SetLatch(&ProcGlobal->allProcs[procnos[i]].procLatch);
+}
+
+void stop_runs_of(const std::vector<int64>& job_ids) noexcept {
+    if (pool == nullptr || job_ids.empty()) return;
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    for (int i = 0; i < pool->count; ++i) {
+        ExecutorSlot& slot = pool->slots[i];
+        if (slot.pid == 0 || slot.job_id == no_job) continue;
+        for (int64 id : job_ids) {
+            if (id != slot.job_id) continue;
+            slot.stop_requested = true;
+            // Under the lock: the executor leaves its SQL under it too, so the signal
+            // can only reach the statement of this run.
+            if (slot.in_body) kill(slot.pid, SIGINT);
+            break;
+        }
+    }
+    LWLockRelease(pool->lock);
+}
+
+}  // namespace cadence::pg
+
+using namespace cadence;
+
+extern "C" PGDLLEXPORT void cadence_executor_main(Datum arg);
+void cadence_executor_main(Datum arg) { pg::run_worker_boundary(pg::executor_main, arg); }
+
+// cadence._executor_slots(): each executor, what it does now, and its runs.
+CADENCE_SQL_FUNCTION(cadence_executor_slots) {
+    if (pg::pool == nullptr) {
+        throw core::Error(core::ErrorKind::wrong_state, "cadence.executors needs pg_cadence's executors",
+                          "pg_cadence was loaded into this session without being preloaded.",
+                          "Add pg_cadence to shared_preload_libraries in postgresql.conf and "
+                          "restart the server.");
+    }
+    pg::pg_guard([&]() noexcept {
+        InitMaterializedSRF(fcinfo, 0);
+        auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        int count = pg::pool->count;
+        auto* copy = static_cast<pg::ExecutorSlot*>(palloc(sizeof(pg::ExecutorSlot) * (count + 1)));
+        LWLockAcquire(pg::pool->lock, LW_SHARED);
+        memcpy(copy, pg::pool->slots, sizeof(pg::ExecutorSlot) * count);
+        LWLockRelease(pg::pool->lock);
+        for (int i = 0; i < count; ++i) {
+            const pg::ExecutorSlot& slot = copy[i];
+            bool running = slot.pid != 0 && slot.job_id != pg::no_job;
+            const char* state = slot.pid == 0 ? "stopped" : running ? "running" : "idle";
+            Datum values[6] = {Int32GetDatum(i + 1), Int32GetDatum(slot.pid),
+                               CStringGetTextDatum(state), Int64GetDatum(slot.job_id),
+                               TimestampTzGetDatum(slot.run_started), Int64GetDatum(slot.runs)};
+            bool nulls[6] = {false, slot.pid == 0, false, !running, !running, slot.pid == 0};
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        }
+    });
+    return (Datum)0;
+}

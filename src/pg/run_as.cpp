@@ -1,0 +1,157 @@
+#include "pg/run_as.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_db_role_setting.h"
+#include "commands/dbcommands.h"
+#include "catalog/namespace.h"
+#include "commands/prepare.h"
+#include "commands/sequence.h"
+#include "storage/lock.h"
+#include "commands/trigger.h"
+#include "storage/lockdefs.h"
+#include "storage/proc.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/portal.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timeout.h"
+}
+
+namespace cadence::pg {
+
+namespace {
+
+bool owner_sql_running = false;
+GucStringCheckHook original_session_authorization_check = nullptr;
+
+// session_authorization's check hook in an executor. A C callback: nothing may throw.
+bool check_session_authorization(char** value, void** extra, GucSource source) {
+    if (owner_sql_running) {
+        GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+        GUC_check_errmsg("a pg_cadence job cannot change its session authorization");
+        GUC_check_errdetail("Jobs run as their owner, role \"%s\".",
+                            GetUserNameFromId(GetSessionUserId(), true));
+        GUC_check_errhint("SET ROLE to a role the owner is a member of instead.");
+        return false;
+    }
+    return original_session_authorization_check == nullptr ||
+           original_session_authorization_check(value, extra, source);
+}
+
+}  // namespace
+
+Owner check_owner(Oid owner, int64 job_id) {
+    Owner result{};
+    HeapTuple tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+    if (!HeapTupleIsValid(tuple)) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("the owner of job %lld, role with OID %u, no longer exists",
+                               static_cast<long long>(job_id), owner),
+                        errdetail("A job runs as its owner and never with other rights."),
+                        errhint("Delete the job, or create it again as an existing role.")));
+    }
+    auto* role = reinterpret_cast<Form_pg_authid>(GETSTRUCT(tuple));
+    result.oid = owner;
+    result.superuser = role->rolsuper;
+    result.name = role->rolname;
+    bool can_login = role->rolcanlogin;
+    ReleaseSysCache(tuple);
+    if (!can_login) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+                        errmsg("role \"%s\" is not permitted to log in", NameStr(result.name)),
+                        errdetail("Job %lld runs as its owner, role \"%s\", which needs the LOGIN attribute.",
+                                  static_cast<long long>(job_id), NameStr(result.name)),
+                        errhint("ALTER ROLE %s LOGIN, or delete the job.",
+                                quote_identifier(NameStr(result.name)))));
+    }
+    if (pg_database_aclcheck(MyDatabaseId, owner, ACL_CONNECT) != ACLCHECK_OK) {
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for database \"%s\"", get_database_name(MyDatabaseId)),
+                        errdetail("Job %lld runs as its owner, role \"%s\", which has no CONNECT privilege on it.",
+                                  static_cast<long long>(job_id), NameStr(result.name))));
+    }
+    return result;
+}
+
+int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms) {
+    // The session user decides what SET ROLE allows: the owner's memberships only.
+    SetSessionAuthorization(owner.oid, owner.superuser);
+    owner_sql_running = true;
+    int nest_level = NewGUCNestLevel();
+
+    // The settings a login of the owner would get, most specific first.
+    Relation settings = table_open(DbRoleSettingRelationId, AccessShareLock);
+    Snapshot snapshot = RegisterSnapshot(GetCatalogSnapshot(DbRoleSettingRelationId));
+    ApplySetting(snapshot, MyDatabaseId, owner.oid, settings, PGC_S_DATABASE_USER);
+    ApplySetting(snapshot, InvalidOid, owner.oid, settings, PGC_S_USER);
+    ApplySetting(snapshot, MyDatabaseId, InvalidOid, settings, PGC_S_DATABASE);
+    ApplySetting(snapshot, InvalidOid, InvalidOid, settings, PGC_S_GLOBAL);
+    UnregisterSnapshot(snapshot);
+    table_close(settings, AccessShareLock);
+
+    if (timeout_ms > 0) {
+        char value[32];
+        snprintf(value, sizeof(value), "%lld", static_cast<long long>(std::min<int64>(timeout_ms, INT_MAX)));
+        SetConfigOption("statement_timeout", value, PGC_SUSET, PGC_S_SESSION);
+    }
+    // Only a backend serving a client arms statement_timeout by itself.
+    *armed_ms = StatementTimeout;
+    if (StatementTimeout > 0) enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+    return nest_level;
+}
+
+void run_commit_work_as_owner() {
+    // What CommitTransaction would run first, and what could run code: done now, as the owner.
+    for (;;) {
+        AfterTriggerFireDeferred();
+        if (!PreCommit_Portals(false)) break;
+    }
+}
+
+void end_owner_session(int nest_level) {
+    disable_timeout(STATEMENT_TIMEOUT, false);
+    owner_sql_running = false;
+    if (nest_level > 0) AtEOXact_GUC(false, nest_level);
+    SetSessionAuthorization(BOOTSTRAP_SUPERUSERID, true);
+}
+
+void discard_session_state() {
+    // DISCARD ALL without its RESET ALL (the run's settings are already undone) and
+    // without dropping every cached plan, which would make each run plan afresh.
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    PortalHashTableDeleteAll();
+    DropAllPreparedStatements();
+    LockReleaseAll(USER_LOCKMETHOD, true);
+    ResetTempTableNamespace();
+    ResetSequenceCaches();
+    CommitTransactionCommand();
+}
+
+void guard_session_authorization() {
+    struct config_generic** variables = get_guc_variables();
+    int count = GetNumConfigOptions();
+    for (int i = 0; i < count; ++i) {
+        if (strcmp(variables[i]->name, "session_authorization") != 0) continue;
+        if (variables[i]->vartype != PGC_STRING) break;
+        auto* variable = reinterpret_cast<struct config_string*>(variables[i]);
+        if (variable->check_hook == check_session_authorization) return;
+        original_session_authorization_check = variable->check_hook;
+        variable->check_hook = check_session_authorization;
+        return;
+    }
+    elog(ERROR, "pg_cadence executor: the session_authorization setting was not found");
+}
+
+}  // namespace cadence::pg

@@ -1,0 +1,82 @@
+#include "core/run_outcome.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace cadence::core {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+RunError error(std::string sqlstate, std::string message) {
+    return RunError{std::move(sqlstate), std::move(message), "", "", ""};
+}
+
+TEST(RunOutcome, CompletedKeepsTheCommandTagAndRows) {
+    auto outcome = completed_run("INSERT", 3, 12ms);
+    EXPECT_EQ(outcome.action, "complete");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["result"]["command"], "INSERT");
+    EXPECT_EQ(details["result"]["rows"], 3);
+    EXPECT_EQ(details["duration_ms"], 12);
+}
+
+TEST(RunOutcome, AnErrorFailsTheRunWithEveryPartPostgresGave) {
+    RunError e{"22012", "division by zero", "the detail", "the hint", "PL/pgSQL function f() line 3"};
+    auto outcome = failed_run(e, false, 5ms, 1000ms);
+    EXPECT_EQ(outcome.action, "fail");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["error"], "division by zero");
+    EXPECT_EQ(details["sqlstate"], "22012");
+    EXPECT_EQ(details["detail"], "the detail");
+    EXPECT_EQ(details["hint"], "the hint");
+    EXPECT_EQ(details["context"], "PL/pgSQL function f() line 3");
+    EXPECT_FALSE(details.contains("timed_out"));
+}
+
+TEST(RunOutcome, AbsentPartsAreLeftOut) {
+    auto details = json::parse(failed_run(error("42P01", "relation \"x\" does not exist"), false, 1ms, 0ms).details);
+    EXPECT_FALSE(details.contains("detail"));
+    EXPECT_FALSE(details.contains("hint"));
+    EXPECT_FALSE(details.contains("context"));
+    EXPECT_EQ(json::parse(failed_run(error("XX000", ""), false, 1ms, 0ms).details)["error"], "unknown error");
+}
+
+TEST(RunOutcome, ACancelAfterTheTimeoutIsTheStatementTimeout) {
+    auto outcome = failed_run(error("57014", "canceling statement due to statement timeout"), false, 1000ms, 1000ms);
+    EXPECT_EQ(outcome.action, "fail");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["timed_out"], true);
+    EXPECT_EQ(details["timeout_ms"], 1000);
+}
+
+TEST(RunOutcome, ACancelBeforeTheTimeoutCancelsTheRun) {
+    auto outcome = failed_run(error("57014", "canceling statement due to user request"), false, 200ms, 1000ms);
+    EXPECT_EQ(outcome.action, "cancel");
+    EXPECT_EQ(json::parse(outcome.details)["canceled_by"], "pg_cancel_backend");
+    outcome = failed_run(error("57014", "canceling statement due to user request"), false, 200ms, 0ms);
+    EXPECT_EQ(outcome.action, "cancel");
+}
+
+TEST(RunOutcome, ACancelAskedForThroughCadenceIsNeverATimeout) {
+    auto outcome = failed_run(error("57014", "canceling statement due to user request"), true, 5000ms, 1000ms);
+    EXPECT_EQ(outcome.action, "cancel");
+    EXPECT_EQ(json::parse(outcome.details)["canceled_by"], "cadence.cancel_job");
+}
+
+TEST(RunOutcome, OtherErrorsAfterTheTimeoutAreStillFailures) {
+    auto outcome = failed_run(error("55P03", "could not obtain lock"), true, 5000ms, 1000ms);
+    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_FALSE(json::parse(outcome.details).contains("timed_out"));
+}
+
+TEST(RunOutcome, ALostRunSaysWhy) {
+    auto details = json::parse(lost_run_details());
+    EXPECT_EQ(details["executor_lost"], true);
+    EXPECT_NE(details["error"].get<std::string>().find("ended during the run"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cadence::core
