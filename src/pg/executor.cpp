@@ -243,7 +243,8 @@ bool claim_next(Claim& claim) {
     } catch (const core::Error&) {
         // Its check hook refuses a malformed value: nothing to limit by.
     }
-    return pg_guard([&]() noexcept {
+    bool forward_wake = false;
+    bool claimed = pg_guard([&]() noexcept {
         begin_transaction("pg_cadence executor: claiming a due run");
         auto* queues = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
         auto* counts = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
@@ -272,6 +273,8 @@ bool claim_next(Claim& claim) {
             claim.timeout_ms = null ? 0 : DatumGetInt64(timeout);
             // Before the commit: once it is visible, a cancel must find this slot holding it.
             LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+            forward_wake = my_slot->woken;
+            my_slot->woken = false;
             my_slot->idle = false;
             my_slot->job_id = claim.job_id;
             my_slot->stop_requested = false;
@@ -281,6 +284,10 @@ bool claim_next(Claim& claim) {
         commit_transaction();
         return found;
     });
+    // A wake that came while this executor was claiming was meant for another run:
+    // this one is busy now, so another idle executor takes it.
+    if (forward_wake) wake_executors(1);
+    return claimed;
 }
 
 // The command tag of the last statement of `sql` (which has already run).

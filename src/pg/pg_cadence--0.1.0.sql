@@ -808,34 +808,40 @@ BEGIN
               GROUP BY x.queue) r
         WHERE r.running >= queue_limits[array_position(limited_queues, r.queue)];
     END IF;
-    FOR s IN
-        SELECT * FROM cadence.jobs_status x
+    LOOP
+        -- One row at a time (a FOR loop would fetch and lock ten), so that
+        -- executors claiming together each find one.
+        SELECT * INTO s FROM cadence.jobs_status x
         WHERE x.status = 'scheduled' AND NOT x.paused AND x.kind = 'sql' AND x.run_at <= now()
           AND x.queue <> ALL (full_queues)
         ORDER BY x.run_at, x.job_id
-        FOR UPDATE SKIP LOCKED
-    LOOP
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
         i := array_position(limited_queues, s.queue);
         IF i IS NOT NULL THEN
             -- Claims in a limited queue take turns, so that two never both take the last place.
             PERFORM pg_advisory_xact_lock(hashtext('pg_cadence executor queue'), hashtext(s.queue));
             IF (SELECT count(*) FROM cadence.jobs_status x
                 WHERE x.kind = 'sql' AND x.status = 'running' AND x.queue = s.queue) >= queue_limits[i] THEN
+                full_queues := array_append(full_queues, s.queue);
                 CONTINUE;
             END IF;
         END IF;
-        due := s.run_at;
-        SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
-        s := cadence._apply(s, 'claim', worker, NULL, NULL, NULL, j);
-        job_id := s.job_id;
-        owner := j.owner;
-        body := j.body;
-        timeout_ms := ceil(extract(epoch FROM j.timeout) * 1000)::bigint;
-        attempt := s.attempt;
-        run_at := due;
-        RETURN NEXT;
-        RETURN;
+        EXIT;
     END LOOP;
+    due := s.run_at;
+    SELECT * INTO STRICT j FROM cadence.jobs WHERE id = s.job_id;
+    s := cadence._apply(s, 'claim', worker, NULL, NULL, NULL, j);
+    job_id := s.job_id;
+    owner := j.owner;
+    body := j.body;
+    timeout_ms := ceil(extract(epoch FROM j.timeout) * 1000)::bigint;
+    attempt := s.attempt;
+    run_at := due;
+    RETURN NEXT;
 END $$;
 
 -- Records how executor `worker`'s run of a job ended: action complete, fail or

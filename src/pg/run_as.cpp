@@ -90,13 +90,15 @@ int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms) {
     owner_sql_running = true;
     int nest_level = NewGUCNestLevel();
 
-    // The settings a login of the owner would get, most specific first.
+    // The settings a login of the owner would get. A login applies them as defaults,
+    // which no transaction end would undo; here they are session settings, undone
+    // with the nest level, applied least specific first so that the most specific wins.
     Relation settings = table_open(DbRoleSettingRelationId, AccessShareLock);
     Snapshot snapshot = RegisterSnapshot(GetCatalogSnapshot(DbRoleSettingRelationId));
-    ApplySetting(snapshot, MyDatabaseId, owner.oid, settings, PGC_S_DATABASE_USER);
-    ApplySetting(snapshot, InvalidOid, owner.oid, settings, PGC_S_USER);
-    ApplySetting(snapshot, MyDatabaseId, InvalidOid, settings, PGC_S_DATABASE);
-    ApplySetting(snapshot, InvalidOid, InvalidOid, settings, PGC_S_GLOBAL);
+    ApplySetting(snapshot, InvalidOid, InvalidOid, settings, PGC_S_SESSION);
+    ApplySetting(snapshot, MyDatabaseId, InvalidOid, settings, PGC_S_SESSION);
+    ApplySetting(snapshot, InvalidOid, owner.oid, settings, PGC_S_SESSION);
+    ApplySetting(snapshot, MyDatabaseId, owner.oid, settings, PGC_S_SESSION);
     UnregisterSnapshot(snapshot);
     table_close(settings, AccessShareLock);
 
