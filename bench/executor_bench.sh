@@ -54,7 +54,7 @@ cadence.max_executors = $n"
         as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -l "$WORK_DIR/postgres.log" -w start >/dev/null
         CLUSTER_STARTED=1
     fi
-    $PSQL -c "CREATE EXTENSION IF NOT EXISTS pg_cadence"
+    $PSQL -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_cadence"
     $PSQL -c "SELECT cadence.delete_job(id) FROM cadence.jobs" >/dev/null
     for _ in $(seq 1 100); do
         [ "$($PSQL -c "SELECT count(*) FROM cadence.executors WHERE state = 'idle'")" = "$n" ] && break
