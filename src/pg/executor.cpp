@@ -15,6 +15,7 @@
 #include "pg/catalog.hpp"
 #include "pg/run_as.hpp"
 #include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -66,22 +67,12 @@ struct ExecutorPool {
 };
 
 ExecutorPool* pool = nullptr;
-shmem_request_hook_type previous_request_hook = nullptr;
-shmem_startup_hook_type previous_startup_hook = nullptr;
 
 Size pool_size() {
     return add_size(offsetof(ExecutorPool, slots), mul_size(sizeof(ExecutorSlot), max_executors));
 }
 
-void on_shmem_request() {
-    if (previous_request_hook != nullptr) previous_request_hook();
-    RequestAddinShmemSpace(pool_size());
-    RequestNamedLWLockTranche(tranche_name, 1);
-}
-
-void on_shmem_startup() {
-    if (previous_startup_hook != nullptr) previous_startup_hook();
-    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+void attach_pool() {
     bool found = false;
     pool = static_cast<ExecutorPool*>(ShmemInitStruct("pg_cadence executor pool", pool_size(), &found));
     if (!found) {
@@ -90,7 +81,6 @@ void on_shmem_startup() {
         pool->count = max_executors;
         for (int i = 0; i < pool->count; ++i) pool->slots[i].procno = -1;
     }
-    LWLockRelease(AddinShmemInitLock);
 }
 
 // This executor's slot number, label and slot (set at its start).
@@ -448,12 +438,7 @@ void executor_main(Datum arg) {
 
 }  // namespace
 
-void request_executor_shmem() {
-    previous_request_hook = shmem_request_hook;
-    shmem_request_hook = on_shmem_request;
-    previous_startup_hook = shmem_startup_hook;
-    shmem_startup_hook = on_shmem_startup;
-}
+void request_executor_shmem() { request_shmem_part({pool_size, tranche_name, attach_pool}); }
 
 void register_executors() {
     for (int i = 0; i < max_executors; ++i) {

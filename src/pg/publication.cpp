@@ -11,6 +11,7 @@
 #include "pg/convert.hpp"
 #include "pg/executor.hpp"
 #include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/text.hpp"
 
 extern "C" {
@@ -68,22 +69,12 @@ struct Ring {
 };
 
 Ring* ring = nullptr;
-shmem_request_hook_type previous_request_hook = nullptr;
-shmem_startup_hook_type previous_startup_hook = nullptr;
 
 Size ring_size() {
     return add_size(offsetof(Ring, entries), mul_size(sizeof(RingEntry), status_queue_size));
 }
 
-void on_shmem_request() {
-    if (previous_request_hook != nullptr) previous_request_hook();
-    RequestAddinShmemSpace(ring_size());
-    RequestNamedLWLockTranche(tranche_name, 1);
-}
-
-void on_shmem_startup() {
-    if (previous_startup_hook != nullptr) previous_startup_hook();
-    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+void attach_ring() {
     bool found = false;
     ring = static_cast<Ring*>(ShmemInitStruct("pg_cadence publication ring", ring_size(), &found));
     if (!found) {
@@ -95,7 +86,6 @@ void on_shmem_startup() {
         ring->publisher_procno = -1;
         ring->capacity = static_cast<uint32>(status_queue_size);
     }
-    LWLockRelease(AddinShmemInitLock);
 }
 
 // This backend's events of the current transaction, with the subtransaction that
@@ -186,12 +176,7 @@ bool in_publisher_database() {
 
 }  // namespace
 
-void request_publication_shmem() {
-    previous_request_hook = shmem_request_hook;
-    shmem_request_hook = on_shmem_request;
-    previous_startup_hook = shmem_startup_hook;
-    shmem_startup_hook = on_shmem_startup;
-}
+void request_publication_shmem() { request_shmem_part({ring_size, tranche_name, attach_ring}); }
 
 void become_publisher() {
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);

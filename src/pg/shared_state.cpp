@@ -16,17 +16,31 @@ namespace cadence::pg {
 namespace {
 
 SchedulerState* state = nullptr;
+
+constexpr int max_parts = 4;
+ShmemPart parts[max_parts];
+int part_count = 0;
 shmem_request_hook_type previous_request_hook = nullptr;
 shmem_startup_hook_type previous_startup_hook = nullptr;
 
 void on_shmem_request() {
     if (previous_request_hook != nullptr) previous_request_hook();
-    RequestAddinShmemSpace(MAXALIGN(sizeof(SchedulerState)));
+    for (int i = 0; i < part_count; ++i) {
+        RequestAddinShmemSpace(parts[i].size());
+        if (parts[i].lwlock_tranche != nullptr) RequestNamedLWLockTranche(parts[i].lwlock_tranche, 1);
+    }
 }
 
 void on_shmem_startup() {
     if (previous_startup_hook != nullptr) previous_startup_hook();
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    for (int i = 0; i < part_count; ++i) parts[i].attach();
+    LWLockRelease(AddinShmemInitLock);
+}
+
+Size state_size() { return MAXALIGN(sizeof(SchedulerState)); }
+
+void attach_state() {
     bool found = false;
     state = static_cast<SchedulerState*>(
         ShmemInitStruct("pg_cadence scheduler state", sizeof(SchedulerState), &found));
@@ -36,17 +50,22 @@ void on_shmem_startup() {
         state->procno = -1;
         state->database = InvalidOid;
     }
-    LWLockRelease(AddinShmemInitLock);
 }
 
 }  // namespace
 
-void request_shared_state() {
-    previous_request_hook = shmem_request_hook;
-    shmem_request_hook = on_shmem_request;
-    previous_startup_hook = shmem_startup_hook;
-    shmem_startup_hook = on_shmem_startup;
+void request_shmem_part(ShmemPart part) {
+    if (part_count == 0) {
+        previous_request_hook = shmem_request_hook;
+        shmem_request_hook = on_shmem_request;
+        previous_startup_hook = shmem_startup_hook;
+        shmem_startup_hook = on_shmem_startup;
+    }
+    if (part_count == max_parts) elog(ERROR, "pg_cadence: too many shared memory parts");
+    parts[part_count++] = part;
 }
+
+void request_shared_state() { request_shmem_part({state_size, nullptr, attach_state}); }
 
 SchedulerState* shared_state() noexcept { return state; }
 

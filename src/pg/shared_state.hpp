@@ -38,6 +38,18 @@ struct TimerSnapshot {
     int64 count;
 };
 
+// One part of pg_cadence's shared memory: its size, the LWLock tranche of one lock
+// it needs (or nullptr), and `attach`, which finds or creates it (ShmemInitStruct)
+// with AddinShmemInitLock held, in the postmaster and in every process.
+struct ShmemPart {
+    Size (*size)();
+    const char* lwlock_tranche;
+    void (*attach)();
+};
+
+// Called from _PG_init while preloading: reserves the part and attaches it at startup.
+void request_shmem_part(ShmemPart part);
+
 // Called from _PG_init while shared_preload_libraries is processed.
 void request_shared_state();
 

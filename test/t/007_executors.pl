@@ -233,9 +233,12 @@ sub switches {
     }
     return $total;
 }
+sleep(1);  # let the last run's executor settle
 my $before = switches();
-sleep(3);
-is(switches() - $before, 0, 'idle executors had no context switch in 3 seconds');
+sleep(4);
+# At most one: PostgreSQL may signal an idle backend once to catch up with catalog
+# invalidations (this test made many); any polling would wake them every time.
+cmp_ok(switches() - $before, '<=', 1, 'idle executors did not wake up in 4 seconds');
 
 # 9. An executor killed during a run: after the restart the run is an error, not running.
 my $doomed = as_role('alice', q{SELECT cadence.create_job('doomed', cadence.once(), sql => 'SELECT pg_sleep(60)',
