@@ -33,7 +33,6 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/array.h"
-#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -237,10 +236,6 @@ bool claim_next(Claim& claim) {
     bool forward_wake = false;
     bool claimed = pg_guard([&]() noexcept {
         begin_transaction("pg_cadence executor: claiming a due run");
-        // The claim need not wait for its WAL flush: the run's own commit flushes it.
-        // Lost in a crash before that, the run is simply still scheduled.
-        (void)set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION,
-                                GUC_ACTION_LOCAL, true, 0, false);
         auto* queues = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
         auto* counts = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
         for (size_t i = 0; i < limits.size(); ++i) {
