@@ -1,0 +1,126 @@
+// End-to-end test of the jobs page in headless Chromium (Debian's chromium,
+// driven by playwright-core): jobs created through SQL appear and change state
+// live without a reload, the detail panel shows a job's error and history, the
+// cancel and run-now buttons act on the database, filters and export work.
+// Prints TAP ("ok N - ..." / "not ok N - ...") and saves a screenshot.
+//
+// Environment: CADENCE_URL (the gateway, e.g. http://127.0.0.1:8080), PG* for
+// psql (the gateway's database), SCREENSHOT (path of the PNG), CHROMIUM.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const base = process.env.CADENCE_URL;
+const screenshot = process.env.SCREENSHOT || 'jobs-page.png';
+if (!base) throw new Error('set CADENCE_URL to the gateway, e.g. http://127.0.0.1:8080');
+
+let count = 0;
+let failed = 0;
+function check(ok, what) {
+  count += 1;
+  if (!ok) failed += 1;
+  console.log(`${ok ? 'ok' : 'not ok'} ${count} - ${what}`);
+}
+function psql(sql) {
+  return execFileSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+}
+const timeout = 15000;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const row = (id) => page.locator(`tr.job[data-job-id="${id}"]`);
+  const rowWithStatus = (id, status) => page.locator(`tr.job[data-job-id="${id}"][data-status="${status}"]`);
+
+  await page.goto(`${base}/`);
+  await page.locator('#connection[data-state="live"]').waitFor();
+  check(true, 'the page loads and its event stream is live');
+  // A reload would clear this: it proves that everything below arrived live.
+  await page.evaluate(() => { window.__notReloaded = true; });
+
+  // 1. A job created through SQL appears at once.
+  const external = psql(`SELECT cadence.create_job('e2e external', cadence.once(now() + interval '1 hour'), queue => 'e2e')`);
+  await rowWithStatus(external, 'scheduled').waitFor();
+  check(true, 'a job created through SQL appears, scheduled');
+
+  // 2. Its runs change state live: claimed, then completed by a worker.
+  psql(`SELECT cadence.run_job_now(${external})`);
+  psql(`SELECT count(*) FROM cadence.claim('e2e', 'e2e-worker', 1)`);
+  await rowWithStatus(external, 'running').waitFor();
+  check(true, 'claimed by a worker: it shows running');
+  psql(`SELECT cadence.complete(${external}, 'e2e-worker')`);
+  await rowWithStatus(external, 'completed').waitFor();
+  check(true, 'completed by the worker: it shows completed');
+
+  // 3. A SQL job run by the executors fails; the detail panel shows why.
+  const failing = psql(`SELECT cadence.create_job('e2e division', cadence.once(), sql => 'SELECT 1 / 0', max_attempts => 1)`);
+  await rowWithStatus(failing, 'fatal').waitFor();
+  check(true, 'a failing SQL job shows fatal');
+  await row(failing).locator('td').nth(1).click();
+  await page.locator('#detail-error:not([hidden])').waitFor();
+  check((await page.textContent('#detail-error-message')).includes('division by zero'), 'the detail panel shows its last error');
+  check((await page.textContent('#detail-traceback')).length > 0, '... and its traceback (the SQL context)');
+  check(await page.locator('#detail-events tbody tr').count() >= 3, '... and its event history');
+  await page.click('#detail-close');
+
+  // 4. The cancel button cancels a job in the database; run now schedules it again.
+  const victim = psql(`SELECT cadence.create_job('e2e cancel me', cadence.once(now() + interval '1 hour'), queue => 'e2e')`);
+  await rowWithStatus(victim, 'scheduled').waitFor();
+  await row(victim).locator('button[data-action="cancel"]').click();
+  await rowWithStatus(victim, 'canceled').waitFor();
+  check(psql(`SELECT status FROM cadence.jobs_status WHERE job_id = ${victim}`) === 'canceled',
+        'the cancel button canceled the job in the database');
+  await row(victim).locator('button[data-action="run"]').click();
+  await rowWithStatus(victim, 'scheduled').waitFor();
+  check(psql(`SELECT status || ' ' || attempt FROM cadence.jobs_status WHERE job_id = ${victim}`) === 'scheduled 1',
+        'the run-now button scheduled a new run');
+
+  // 5. Filters by status, queue and name.
+  await page.selectOption('#filter-status', 'fatal');
+  check(await page.locator('tr.job').count() === 1 && await row(failing).count() === 1, 'the status filter shows only fatal jobs');
+  await page.selectOption('#filter-status', '');
+  await page.fill('#filter-queue', 'e2e');
+  const inQueue = Number(psql(`SELECT count(*) FROM cadence.jobs WHERE queue = 'e2e'`));
+  check(await page.locator('tr.job').count() === inQueue, `the queue filter shows the ${inQueue} jobs of queue e2e`);
+  await page.fill('#filter-queue', '');
+  await page.fill('#filter-name', 'DIVISION');
+  check(await page.locator('tr.job').count() === 1, 'the name filter matches case-insensitively');
+  await page.fill('#filter-name', '');
+
+  // 6. The list is in cadence.recent_jobs order.
+  const expected = psql(`SELECT string_agg(job_id::text, ',') FROM cadence.recent_jobs`);
+  const shown = (await page.locator('tr.job').evaluateAll((rows) => rows.map((r) => r.dataset.jobId))).join(',');
+  check(shown === expected, `the list is in cadence.recent_jobs order (${shown})`);
+
+  // 7. Export: CSV and JSON of the list.
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csvText = readFileSync(await csv.path(), 'utf8');
+  check(csvText.startsWith('job_id,name,queue') && csvText.includes('e2e cancel me'), 'CSV export has a header and the jobs');
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const exported = JSON.parse(readFileSync(await json.path(), 'utf8'));
+  check(exported.length === expected.split(',').length, 'JSON export has every listed job');
+
+  // 8. A deleted job disappears.
+  psql(`SELECT cadence.delete_job(${external})`);
+  await row(external).waitFor({ state: 'detached' });
+  check(true, 'a deleted job disappears');
+
+  check(await page.evaluate(() => window.__notReloaded === true), 'all of it without reloading the page');
+  await row(victim).locator('td').nth(1).click();
+  await page.locator('#detail:not([hidden])').waitFor();
+  await page.screenshot({ path: screenshot, fullPage: true });
+  check(pageErrors.length === 0, `no script errors on the page${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
+} catch (error) {
+  check(false, `the page test stopped: ${error.message.split('\n')[0]}`);
+} finally {
+  await browser.close();
+}
+console.log(`1..${count}`);
+process.exit(failed === 0 ? 0 : 1);
