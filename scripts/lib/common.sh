@@ -10,6 +10,7 @@ CADENCE_PACKAGES=(
     postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libpq-dev
     libgtest-dev libgmock-dev libbenchmark-dev libcctz-dev libcli11-dev nlohmann-json3-dev
     tzdata clang libclang-rt-dev
+    curl nodejs chromium
 )
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -27,6 +28,8 @@ ensure_packages() {
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
             missing+=("$pkg")
     done
+    # npm comes with some builds of nodejs (NodeSource's); Debian packages it apart.
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ ${#missing[@]} -eq 0 ]; then
         say "packages: all present"
         return
