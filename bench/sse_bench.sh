@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `cadence serve` under SSE load, on a throwaway cluster (fsync and synchronous_commit
+# on): with 1, 100 and 1,000 concurrent streams on /api/v1/events (STREAMS), the time
+# from a committed status event to each client receiving it (p50, p99, max), the
+# gateway's memory per stream and its CPU while EVENTS events are committed at RATE
+# per second. Clients run in one Node.js process on the same machine.
+#
+# Usage: bench/sse_bench.sh [STREAMS] [EVENTS] [RATE]   (default "1 100 1000" 200 20)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
+STREAMS=${1:-"1 100 1000"}
+EVENTS=${2:-200}
+RATE=${3:-20}
+
+start_benchmark_cluster ""
+"$PG_BINDIR/psql" -X -q -c "CREATE EXTENSION pg_cadence"
+port=$(free_port)
+"$BUILD_DIR/cadence" serve --listen "127.0.0.1:$port" \
+    --dsn "host=$WORK_DIR port=$PGPORT user=postgres dbname=postgres" >"$WORK_DIR/serve.log" 2>&1 &
+gateway=$!
+trap 'kill $gateway 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/api/v1/jobs?limit=1" >/dev/null && break
+    sleep 0.1
+done
+ulimit -n 65536 2>/dev/null || true
+
+printf '%-8s %9s %9s %9s %15s %16s %14s\n' streams 'p50 ms' 'p99 ms' 'max ms' received 'KiB per stream' 'gateway CPU %'
+for n in $STREAMS; do
+    read -r streams p50 p99 max received kib cpu < <(CLK_TCK=$(getconf CLK_TCK) \
+        node "$CADENCE_ROOT/bench/sse_latency.mjs" "http://127.0.0.1:$port" "$gateway" "$n" "$EVENTS" "$RATE")
+    printf '%-8s %9s %9s %9s %15s %16s %14s\n' "$streams" "$p50" "$p99" "$max" "$received" "$kib" \
+        "$(awk "BEGIN { printf \"%.1f\", $cpu / 10 }")"
+    "$PG_BINDIR/psql" -X -q -c "SELECT count(cadence.delete_job(id)) FROM cadence.jobs" >/dev/null
+done
+echo "($EVENTS events at $RATE per second, each delivered to every stream; latency from the event's"
+echo " timestamp inside the committing transaction to its arrival at the client)"
