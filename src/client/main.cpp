@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
         if (*watch && job_option->count() + queue_option->count() + all_option->count() == 0)
-            throw CLI::RequiredError("cadence watch needs what to watch: --job ID, --queue NAME or --all");
+            throw CLI::RequiredError("watch: one of --job ID, --queue NAME or --all");
         if (*watch && queue_option->count() > 0 && queue.empty())
             throw CLI::ValidationError("--queue", "the queue name is empty");
     } catch (const CLI::ParseError& e) {

@@ -31,11 +31,12 @@ constexpr const char* channel = "cadence_status";
 // was printed already.
 constexpr std::int64_t replay_margin_ids = 1000;
 
-// The DSN overrides these. TCP keepalives notice a dead server within about a
+// The DSN overrides these (PGAPPNAME does not: a watch is recognisable in
+// pg_stat_activity unless the DSN names it otherwise). TCP keepalives notice a dead server within about a
 // minute while we block on the socket; without them a silent network loss
 // would leave watch waiting forever.
 const std::vector<std::pair<std::string, std::string>> connection_defaults = {
-    {"fallback_application_name", "cadence-watch"},
+    {"application_name", "cadence-watch"},
     {"connect_timeout", "10"},
     {"keepalives", "1"},
     {"keepalives_idle", "30"},
@@ -171,8 +172,9 @@ private:
                           "roles it is a member of, and cadence_admin sees all)");
     }
 
-    // Reads from the event log what notifications may not have brought.
-    void replay() {
+    // Reads from the event log what notifications may not have brought; returns
+    // how many events it printed.
+    int replay() {
         std::optional<Result> rows;
         std::string select = std::string("SELECT ") + event_columns +
                              " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id";
@@ -192,7 +194,10 @@ private:
             rows = query(select + " WHERE e.id > $1 ORDER BY e.id", {std::to_string(replay_start())});
             break;
         }
-        for (int r = 0; r < rows->rows() && !finished_; ++r) handle(event_from_row(*rows, r));
+        int printed = 0;
+        for (int r = 0; r < rows->rows() && !finished_; ++r)
+            printed += handle(event_from_row(*rows, r)) ? 1 : 0;
+        return printed;
     }
 
     std::int64_t replay_start() const {
@@ -237,11 +242,13 @@ private:
         if (message.resync && !finished_) replay();
     }
 
-    void handle(WatchEvent event) {
+    // Prints the event if it is watched and new; says whether it did.
+    bool handle(WatchEvent event) {
         filter_.observe(event.event_id);
         if (!event.queue) event.queue = filter_.known_queue(event.job_id);
-        if (!target_.matches(event)) return;
-        if (filter_.admit(event)) print(event, std::nullopt);
+        if (!target_.matches(event) || !filter_.admit(event)) return false;
+        print(event, std::nullopt);
+        return true;
     }
 
     // Prints an event the filter admitted.
@@ -263,9 +270,10 @@ private:
             try {
                 connect();
                 subscribe();
-                replay();
+                int missed = replay();
                 backoff_.reset();
-                std::cerr << "cadence watch: reconnected\n";
+                std::cerr << "cadence watch: reconnected; " << missed
+                          << " missed events replayed from cadence.job_events\n";
                 return true;
             } catch (const ClientError& e) {
                 std::cerr << "cadence watch: " << e.what() << '\n';
