@@ -4,8 +4,11 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cadence::client {
 
@@ -27,16 +30,38 @@ private:
     std::unique_ptr<PGresult, decltype(&PQclear)> result_;
 };
 
+// One NOTIFY received.
+struct Notification {
+    std::string channel;
+    std::string payload;
+};
+
 class Connection {
 public:
     // Connects with a libpq connection string or URI; empty uses the PG* variables.
     explicit Connection(const std::string& dsn);
+
+    // The same, with connection parameters (keyword, value) that the DSN overrides.
+    Connection(const std::string& dsn,
+               const std::vector<std::pair<std::string, std::string>>& defaults);
 
     // Runs a query with text parameters; throws ClientError on failure.
     Result query(const std::string& sql, std::initializer_list<std::string> params = {});
 
     std::string database() const { return PQdb(conn_.get()); }
     int server_version() const { return PQserverVersion(conn_.get()); }
+
+    // For waiting on the connection with poll().
+    int socket() const { return PQsocket(conn_.get()); }
+    // Whether the server connection is gone (a failed query may mean that).
+    bool broken() const { return PQstatus(conn_.get()) == CONNECTION_BAD; }
+    // libpq's last message, trimmed.
+    std::string error_message() const;
+
+    // Reads whatever the server sent; false when the connection failed.
+    bool consume_input() { return PQconsumeInput(conn_.get()) == 1; }
+    // The next notification already read, if any.
+    std::optional<Notification> next_notification();
 
 private:
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;

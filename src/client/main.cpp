@@ -1,11 +1,13 @@
 // cadence: the command-line client of pg_cadence.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include "client/connection.hpp"
+#include "client/watch.hpp"
 #include "core/version.hpp"
 
 namespace {
@@ -43,14 +45,41 @@ int main(int argc, char** argv) {
     version->add_option("--dsn,-d", dsn,
                         "libpq connection string or URI (default: the PG* environment variables)");
 
+    auto* watch = app.add_subcommand(
+        "watch", "Print a job's status and every change as JSON lines (see README, cadence watch)");
+    watch->add_option("--dsn,-d", dsn,
+                      "libpq connection string or URI (default: the PG* environment variables)");
+    std::int64_t job_id = 0;
+    std::string queue;
+    auto* job_option = watch->add_option("--job,-j", job_id,
+                                         "follow this job until it ends or is deleted")
+                           ->check(CLI::PositiveNumber);
+    auto* queue_option = watch->add_option("--queue,-q", queue, "follow this queue's jobs");
+    bool all = false;
+    auto* all_option = watch->add_flag("--all,-a", all, "follow every job");
+    job_option->excludes(queue_option)->excludes(all_option);
+    queue_option->excludes(all_option);
+
     try {
         app.parse(argc, argv);
+        if (*watch && job_option->count() + queue_option->count() + all_option->count() == 0)
+            throw CLI::RequiredError("watch: one of --job ID, --queue NAME or --all");
+        if (*watch && queue_option->count() > 0 && queue.empty())
+            throw CLI::ValidationError("--queue", "the queue name is empty");
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
 
     try {
         if (*version) return print_versions(dsn);
+        if (*watch) {
+            cadence::client::WatchOptions options{dsn, cadence::client::WatchTarget::everything()};
+            if (job_option->count() > 0)
+                options.target = cadence::client::WatchTarget::for_job(job_id);
+            else if (queue_option->count() > 0)
+                options.target = cadence::client::WatchTarget::for_queue(queue);
+            return cadence::client::watch(options, std::cout);
+        }
     } catch (const ClientError& e) {
         std::cerr << "cadence: " << e.what() << '\n';
         return 1;

@@ -1,0 +1,299 @@
+#include "client/watch.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "client/backoff.hpp"
+#include "client/connection.hpp"
+#include "client/event_filter.hpp"
+#include "client/status_message.hpp"
+#include "client/stop_signal.hpp"
+#include "core/instant.hpp"
+
+namespace cadence::client {
+
+namespace {
+
+constexpr const char* channel = "cadence_status";
+
+// Event ids are allocated before commit, so a transaction may commit an id
+// smaller than one already seen. Replays (after a reconnection or a resync)
+// therefore re-read this many ids below the newest seen; the filter drops what
+// was printed already.
+constexpr std::int64_t replay_margin_ids = 1000;
+
+// The DSN overrides these (PGAPPNAME does not: a watch is recognisable in
+// pg_stat_activity unless the DSN names it otherwise). TCP keepalives notice a dead server within about a
+// minute while we block on the socket; without them a silent network loss
+// would leave watch waiting forever.
+const std::vector<std::pair<std::string, std::string>> connection_defaults = {
+    {"application_name", "cadence-watch"},
+    {"connect_timeout", "10"},
+    {"keepalives", "1"},
+    {"keepalives_idle", "30"},
+    {"keepalives_interval", "10"},
+    {"keepalives_count", "3"},
+};
+
+// The columns every event query selects, in WatchEvent's order: id, job_id,
+// event, status, attempt, queue (of the job, if it still exists), at in microseconds.
+constexpr const char* event_columns =
+    "e.id, e.job_id, e.event, e.status, e.attempt, j.queue, "
+    "(extract(epoch FROM e.at) * 1000000)::bigint";
+
+class ConnectionLost : public ClientError {
+public:
+    using ClientError::ClientError;
+};
+
+WatchEvent event_from_row(const Result& rows, int row) {
+    WatchEvent e;
+    e.event_id = std::stoll(rows.value(row, 0));
+    e.job_id = std::stoll(rows.value(row, 1));
+    e.event = rows.value(row, 2);
+    e.status = rows.value(row, 3);
+    e.attempt = std::stoi(rows.value(row, 4));
+    if (!rows.is_null(row, 5)) e.queue = rows.value(row, 5);
+    // Formatted like the publisher's "at", so replayed and notified lines agree.
+    e.at = core::format_instant(core::instant_from_unix_micros(std::stoll(rows.value(row, 6))));
+    return e;
+}
+
+class Watcher {
+public:
+    Watcher(const WatchOptions& options, std::ostream& out)
+        : options_(options), target_(options.target), out_(out) {}
+
+    int run() {
+        connect();
+        check_server();
+        subscribe();
+        start();
+        while (!finished_ && !stop_.requested()) {
+            try {
+                follow();
+            } catch (const ConnectionLost& e) {
+                std::cerr << "cadence watch: connection lost: " << e.what() << '\n';
+                if (!reconnect()) break;
+            }
+        }
+        return 0;
+    }
+
+private:
+    void connect() { conn_ = std::make_unique<Connection>(options_.dsn, connection_defaults); }
+
+    Result query(const std::string& sql, std::initializer_list<std::string> params = {}) {
+        try {
+            return conn_->query(sql, params);
+        } catch (const ClientError& e) {
+            if (conn_->broken()) throw ConnectionLost(e.what());
+            throw;
+        }
+    }
+
+    // Fails early where no notification would ever come.
+    void check_server() {
+        auto rows = query(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cadence'), "
+            "current_database(), current_setting('cadence.database_name', true), "
+            "current_setting('cadence.publish_status', true)");
+        std::string database = rows.value(0, 1);
+        if (rows.value(0, 0) != "t")
+            throw ClientError("pg_cadence is not installed in database \"" + database +
+                              "\" (run CREATE EXTENSION pg_cadence there)");
+        if (rows.is_null(0, 2))
+            throw ClientError(
+                "the server does not preload pg_cadence (add it to shared_preload_libraries), "
+                "so no status changes are published to watch");
+        if (rows.value(0, 2) != database)
+            throw ClientError("pg_cadence publishes status changes only in database \"" +
+                              rows.value(0, 2) + "\" (cadence.database_name), not in \"" +
+                              database + "\": connect to that one");
+        if (!rows.is_null(0, 3) && rows.value(0, 3) == "off")
+            std::cerr << "cadence watch: warning: cadence.publish_status is off on this server; "
+                         "changes will not be seen until it is turned on\n";
+    }
+
+    // LISTEN comes before any read, so nothing committed in between is lost.
+    void subscribe() { query(std::string("LISTEN ") + channel); }
+
+    // The state the stream starts from.
+    void start() {
+        if (target_.kind == WatchTarget::Kind::job) {
+            start_job();
+            return;
+        }
+        // Streams of many jobs print changes from now on; what committed before is
+        // marked as seen, including late commits of ids just below the newest.
+        auto rows = query(
+            "SELECT e.id, e.job_id FROM cadence.job_events e WHERE e.id > "
+            "(SELECT coalesce(max(id), 0) FROM cadence.job_events) - $1",
+            {std::to_string(replay_margin_ids)});
+        for (int r = 0; r < rows.rows(); ++r)
+            filter_.seed(std::stoll(rows.value(r, 1)), std::stoll(rows.value(r, 0)));
+    }
+
+    void start_job() {
+        std::string id = std::to_string(target_.job_id);
+        auto rows = query(std::string("SELECT ") + event_columns +
+                              ", j.name FROM cadence.jobs j "
+                              "JOIN cadence.jobs_status s ON s.job_id = j.id "
+                              "JOIN cadence.job_events e ON e.id = s.event_id WHERE j.id = $1",
+                          {id});
+        if (rows.rows() == 1) {
+            auto current = event_from_row(rows, 0);
+            filter_.admit(current);
+            print(current, rows.value(0, 7));
+            return;
+        }
+        // Deleted already: its final event is still in the log.
+        auto last = query(std::string("SELECT ") + event_columns +
+                              " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = "
+                              "e.job_id WHERE e.job_id = $1 ORDER BY e.id DESC LIMIT 1",
+                          {id});
+        if (last.rows() == 1 && last.value(0, 3) == "deleted") {
+            auto deleted = event_from_row(last, 0);
+            filter_.admit(deleted);
+            print(deleted, std::nullopt);
+            return;
+        }
+        throw ClientError("job " + id +
+                          " does not exist, or is not yours (a role sees its own jobs, those of "
+                          "roles it is a member of, and cadence_admin sees all)");
+    }
+
+    // Reads from the event log what notifications may not have brought; returns
+    // how many events it printed.
+    int replay() {
+        std::optional<Result> rows;
+        std::string select = std::string("SELECT ") + event_columns +
+                             " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id";
+        switch (target_.kind) {
+        case WatchTarget::Kind::job:
+            rows = query(select + " WHERE e.job_id = $1 AND e.id > $2 ORDER BY e.id",
+                         {std::to_string(target_.job_id),
+                          std::to_string(filter_.last_event(target_.job_id).value_or(0))});
+            break;
+        case WatchTarget::Kind::queue:
+            // A deleted job has no queue left to compare: its rows come back and
+            // are matched with the queue its earlier events were seen in.
+            rows = query(select + " WHERE e.id > $1 AND (j.queue = $2 OR j.id IS NULL) ORDER BY e.id",
+                         {std::to_string(replay_start()), target_.queue});
+            break;
+        case WatchTarget::Kind::all:
+            rows = query(select + " WHERE e.id > $1 ORDER BY e.id", {std::to_string(replay_start())});
+            break;
+        }
+        int printed = 0;
+        for (int r = 0; r < rows->rows() && !finished_; ++r)
+            printed += handle(event_from_row(*rows, r)) ? 1 : 0;
+        return printed;
+    }
+
+    std::int64_t replay_start() const {
+        return std::max<std::int64_t>(0, filter_.high_water() - replay_margin_ids);
+    }
+
+    // Blocks on the server socket and the stop signal, never polling by time.
+    void follow() {
+        while (!finished_) {
+            while (auto notification = conn_->next_notification()) {
+                handle_notification(*notification);
+                if (finished_) return;
+            }
+            pollfd fds[2] = {{conn_->socket(), POLLIN, 0}, {stop_.fd(), POLLIN, 0}};
+            if (fds[0].fd < 0) throw ConnectionLost(conn_->error_message());
+            if (poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                throw ClientError(std::string("poll() failed: ") + std::strerror(errno));
+            }
+            if (fds[1].revents != 0) return;
+            if (!conn_->consume_input() || conn_->broken())
+                throw ConnectionLost(conn_->error_message());
+        }
+    }
+
+    void handle_notification(const Notification& notification) {
+        if (notification.channel != channel) return;
+        StatusNotification message;
+        try {
+            message = parse_status_notification(notification.payload);
+        } catch (const PayloadError& e) {
+            // Whatever it held is in the event log.
+            std::cerr << "cadence watch: ignoring a " << channel << " " << e.what()
+                      << "; replaying from cadence.job_events\n";
+            replay();
+            return;
+        }
+        for (auto& event : message.events) {
+            if (finished_) return;
+            handle(std::move(event));
+        }
+        if (message.resync && !finished_) replay();
+    }
+
+    // Prints the event if it is watched and new; says whether it did.
+    bool handle(WatchEvent event) {
+        filter_.observe(event.event_id);
+        if (!event.queue) event.queue = filter_.known_queue(event.job_id);
+        if (!target_.matches(event) || !filter_.admit(event)) return false;
+        print(event, std::nullopt);
+        return true;
+    }
+
+    // Prints an event the filter admitted.
+    void print(const WatchEvent& event, const std::optional<std::string>& name) {
+        out_ << format_event_line(event, name) << '\n' << std::flush;
+        if (target_.kind == WatchTarget::Kind::job && is_final_status(event.status))
+            finished_ = true;
+    }
+
+    // Connects again, re-subscribes and replays what was missed; false when
+    // stopped by a signal meanwhile.
+    bool reconnect() {
+        conn_.reset();
+        for (;;) {
+            auto wait = backoff_.next();
+            std::cerr << "cadence watch: reconnecting in " << wait.count() << " ms\n";
+            pollfd stop{stop_.fd(), POLLIN, 0};
+            if (poll(&stop, 1, static_cast<int>(wait.count())) > 0) return false;
+            try {
+                connect();
+                subscribe();
+                int missed = replay();
+                backoff_.reset();
+                std::cerr << "cadence watch: reconnected; " << missed
+                          << " missed events replayed from cadence.job_events\n";
+                return true;
+            } catch (const ClientError& e) {
+                std::cerr << "cadence watch: " << e.what() << '\n';
+                conn_.reset();
+            }
+        }
+    }
+
+    const WatchOptions& options_;
+    const WatchTarget target_;
+    std::ostream& out_;
+    StopSignal stop_;
+    std::unique_ptr<Connection> conn_;
+    EventFilter filter_;
+    Backoff backoff_;
+    bool finished_ = false;
+};
+
+}  // namespace
+
+int watch(const WatchOptions& options, std::ostream& out) { return Watcher(options, out).run(); }
+
+}  // namespace cadence::client

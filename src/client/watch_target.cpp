@@ -1,0 +1,19 @@
+#include "client/watch_target.hpp"
+
+namespace cadence::client {
+
+bool WatchTarget::matches(const WatchEvent& event) const {
+    switch (kind) {
+    case Kind::job: return event.job_id == job_id;
+    case Kind::queue: return event.queue && *event.queue == queue;
+    case Kind::all: return true;
+    }
+    return false;
+}
+
+bool is_final_status(std::string_view status) {
+    return status == "completed" || status == "fatal" || status == "canceled" ||
+           status == "deleted";
+}
+
+}  // namespace cadence::client
