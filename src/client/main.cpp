@@ -6,6 +6,7 @@
 #include <string>
 
 #include "client/connection.hpp"
+#include "client/serve.hpp"
 #include "core/version.hpp"
 
 namespace {
@@ -43,6 +44,23 @@ int main(int argc, char** argv) {
     version->add_option("--dsn,-d", dsn,
                         "libpq connection string or URI (default: the PG* environment variables)");
 
+    cadence::client::ServeOptions serve_options;
+    serve_options.static_dir = CADENCE_WEB_DIR;
+    std::string token;
+    auto* serve = app.add_subcommand("serve", "Serve the REST API, SSE streams and the jobs page");
+    serve->add_option("--listen,-l", serve_options.listen, "HOST:PORT to listen on")
+        ->capture_default_str();
+    serve->add_option("--dsn,-d", serve_options.dsn,
+                      "libpq connection string or URI (default: the PG* environment variables)");
+    serve->add_option("--token", token,
+                      "require \"Authorization: Bearer TOKEN\" on every /api request "
+                      "(default: the CADENCE_TOKEN environment variable)")
+        ->envname("CADENCE_TOKEN");
+    serve->add_option("--static", serve_options.static_dir, "directory of the jobs page")
+        ->capture_default_str();
+    serve->add_option("--pool", serve_options.pool, "database connections for queries")
+        ->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -51,6 +69,10 @@ int main(int argc, char** argv) {
 
     try {
         if (*version) return print_versions(dsn);
+        if (*serve) {
+            if (!token.empty()) serve_options.token = token;
+            return cadence::client::run_serve(serve_options);
+        }
     } catch (const ClientError& e) {
         std::cerr << "cadence: " << e.what() << '\n';
         return 1;
