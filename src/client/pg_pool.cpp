@@ -12,11 +12,19 @@ std::string pg_message(const char* text) {
     return out;
 }
 
+void quiet_notices(PGconn* conn) {
+    // Server notices (and libpq's echo of a FATAL on a dying connection) would go
+    // to stderr unprefixed; the gateway reports connection trouble itself.
+    if (conn != nullptr) PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+}
+
 PGconn* pg_connect_blocking(const std::string& dsn) {
     // Keywords before "dbname" are overridden by the DSN; those after are fallbacks.
     const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
     const char* values[] = {"5", dsn.c_str(), "cadence-serve", nullptr};
-    return PQconnectdbParams(keys, values, 1);
+    PGconn* conn = PQconnectdbParams(keys, values, 1);
+    quiet_notices(conn);
+    return conn;
 }
 
 PgOutcome pg_query(PGconn* conn, const std::string& sql,

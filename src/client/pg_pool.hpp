@@ -50,6 +50,9 @@ PgOutcome pg_query(PGconn* conn, const std::string& sql,
 // a 5-second connect timeout (both overridable in the DSN). Blocking: workers only.
 PGconn* pg_connect_blocking(const std::string& dsn);
 
+// Drops the server's notices instead of printing them.
+void quiet_notices(PGconn* conn);
+
 // libpq's message without its trailing newline.
 std::string pg_message(const char* text);
 

@@ -51,6 +51,7 @@ void StatusHub::connect() {
         lost(conn_ != nullptr ? pg_message(PQerrorMessage(conn_)) : "out of memory");
         return;
     }
+    quiet_notices(conn_);
     state_ = State::connecting;
     poll_connect();
 }
