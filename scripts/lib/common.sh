@@ -8,7 +8,7 @@ PG_MAJOR=15
 CADENCE_PACKAGES=(
     build-essential g++ cmake make pkg-config perl libipc-run-perl
     postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libpq-dev
-    libgtest-dev libgmock-dev libbenchmark-dev libcctz-dev libcli11-dev nlohmann-json3-dev
+    libgtest-dev libgmock-dev libbenchmark-dev libcctz-dev libcli11-dev nlohmann-json3-dev libboost-dev curl
     tzdata clang libclang-rt-dev
     curl nodejs chromium
 )

@@ -8,6 +8,7 @@
 
 #include "client/connection.hpp"
 #include "client/watch.hpp"
+#include "client/serve.hpp"
 #include "core/version.hpp"
 
 namespace {
@@ -59,6 +60,22 @@ int main(int argc, char** argv) {
     auto* all_option = watch->add_flag("--all,-a", all, "follow every job");
     job_option->excludes(queue_option)->excludes(all_option);
     queue_option->excludes(all_option);
+    cadence::client::ServeOptions serve_options;
+    serve_options.static_dir = CADENCE_WEB_DIR;
+    std::string token;
+    auto* serve = app.add_subcommand("serve", "Serve the REST API, SSE streams and the jobs page");
+    serve->add_option("--listen,-l", serve_options.listen, "HOST:PORT to listen on")
+        ->capture_default_str();
+    serve->add_option("--dsn,-d", serve_options.dsn,
+                      "libpq connection string or URI (default: the PG* environment variables)");
+    serve->add_option("--token", token,
+                      "require \"Authorization: Bearer TOKEN\" on every /api request "
+                      "(default: the CADENCE_TOKEN environment variable)")
+        ->envname("CADENCE_TOKEN");
+    serve->add_option("--static", serve_options.static_dir, "directory of the jobs page")
+        ->capture_default_str();
+    serve->add_option("--pool", serve_options.pool, "database connections for queries")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -79,6 +96,10 @@ int main(int argc, char** argv) {
             else if (queue_option->count() > 0)
                 options.target = cadence::client::WatchTarget::for_queue(queue);
             return cadence::client::watch(options, std::cout);
+        }
+        if (*serve) {
+            if (!token.empty()) serve_options.token = token;
+            return cadence::client::run_serve(serve_options);
         }
     } catch (const ClientError& e) {
         std::cerr << "cadence: " << e.what() << '\n';

@@ -1,0 +1,116 @@
+#include "client/api_routes.hpp"
+
+namespace cadence::client {
+
+namespace serve = core::serve;
+
+namespace {
+
+// recent_jobs' columns plus the latest event id; a scalar subquery keeps the view's
+// order (a join could reorder it).
+constexpr const char* job_rows =
+    "SELECT rj.*, (SELECT s.event_id FROM cadence.jobs_status s WHERE s.job_id = rj.job_id) "
+    "AS event_id FROM cadence.recent_jobs rj";
+
+}  // namespace
+
+HttpReply error_reply(int status, const std::string& message) {
+    return {status, serve::error_body(message), "application/json"};
+}
+
+HttpReply failure_reply(const PgOutcome& outcome) {
+    return error_reply(
+        serve::http_status_for_sqlstate(outcome.connection_failed ? "" : outcome.sqlstate),
+        outcome.message);
+}
+
+void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
+    auto param = [&](const char* key) -> std::optional<std::string> {
+        auto it = target.query.find(key);
+        if (it == target.query.end() || it->second.empty()) return std::nullopt;
+        return it->second;
+    };
+    auto limit_text = target.query.count("limit") ? std::optional(target.query.at("limit"))
+                                                  : std::nullopt;
+    auto limit = serve::parse_limit(limit_text);
+    if (!limit)
+        return reply(error_reply(400, "invalid limit \"" + limit_text.value_or("") +
+                                          "\": expected an integer from 1 to " +
+                                          std::to_string(serve::max_limit)));
+    pool_.query(std::string("SELECT json_build_object('jobs', coalesce(json_agg(r), '[]'))::text "
+                            "FROM (") +
+                    job_rows +
+                    " WHERE ($1::text IS NULL OR rj.status = $1)"
+                    " AND ($2::text IS NULL OR rj.queue = $2)"
+                    " AND ($3::text IS NULL OR strpos(lower(rj.name), lower($3)) > 0)"
+                    " LIMIT $4::int) r",
+                {param("status"), param("queue"), param("name"), std::to_string(*limit)},
+                [reply](PgOutcome outcome) {
+                    if (!outcome.ok) return reply(failure_reply(outcome));
+                    reply({200, outcome.scalar().value_or("{\"jobs\":[]}")});
+                });
+}
+
+void ApiRoutes::get_job(std::int64_t job_id, Reply reply) {
+    pool_.query(std::string("SELECT json_build_object('job', row_to_json(r), 'events', "
+                            "(SELECT coalesce(json_agg(h), '[]') FROM (SELECT event_id, event, "
+                            "status, attempt, at, fire_time, worker, error, details "
+                            "FROM cadence.job_history WHERE job_id = $1 "
+                            "ORDER BY event_id DESC LIMIT 200) h))::text FROM (") +
+                    job_rows + " WHERE rj.job_id = $1) r",
+                {std::to_string(job_id)}, [reply, job_id](PgOutcome outcome) {
+                    if (!outcome.ok) return reply(failure_reply(outcome));
+                    if (outcome.rows.empty())
+                        return reply(error_reply(
+                            404, "job " + std::to_string(job_id) + " does not exist"));
+                    reply({200, outcome.scalar().value_or("{}")});
+                });
+}
+
+namespace {
+
+void action(PgPool& pool, const char* sql, std::int64_t job_id, ApiRoutes::Reply reply) {
+    pool.query(sql, {std::to_string(job_id)},
+               [reply](PgOutcome outcome) {
+                   if (!outcome.ok) return reply(failure_reply(outcome));
+                   reply({204, "", ""});
+               },
+               false);  // not retried: the call may have taken effect
+}
+
+}  // namespace
+
+void ApiRoutes::run_job(std::int64_t job_id, Reply reply) {
+    action(pool_, "SELECT cadence.run_job_now($1::bigint)", job_id, std::move(reply));
+}
+
+void ApiRoutes::cancel_job(std::int64_t job_id, Reply reply) {
+    action(pool_, "SELECT cadence.cancel_job($1::bigint)", job_id, std::move(reply));
+}
+
+void ApiRoutes::delete_job(std::int64_t job_id, Reply reply) {
+    // One transaction: a run in progress is canceled first (its worker's later
+    // complete/fail is refused), then the job is deleted.
+    pool_.submit(
+        [job_id](PGconn* conn) {
+            std::string id = std::to_string(job_id);
+            auto begin = pg_query(conn, "BEGIN");
+            if (!begin.ok) return begin;
+            auto cancel = pg_query(conn,
+                                   "SELECT cadence.cancel_job(job_id) FROM cadence.jobs_status "
+                                   "WHERE job_id = $1::bigint AND status IN ('scheduled', "
+                                   "'running')",
+                                   {id});
+            auto outcome = cancel.ok ? pg_query(conn, "SELECT cadence.delete_job($1::bigint)", {id})
+                                     : cancel;
+            if (outcome.ok) outcome = pg_query(conn, "COMMIT");
+            if (!outcome.ok && PQstatus(conn) == CONNECTION_OK) pg_query(conn, "ROLLBACK");
+            return outcome;
+        },
+        [reply](PgOutcome outcome) {
+            if (!outcome.ok) return reply(failure_reply(outcome));
+            reply({204, "", ""});
+        });
+}
+
+}  // namespace cadence::client

@@ -1,0 +1,41 @@
+// The REST part of `cadence serve`: each route is one SQL round trip on the pool,
+// the JSON built by PostgreSQL itself (json_agg/row_to_json) so that columns and
+// types follow the views.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "client/pg_pool.hpp"
+#include "core/serve_http.hpp"
+
+namespace cadence::client {
+
+struct HttpReply {
+    int status = 200;
+    std::string body;  // empty for 204
+    std::string content_type = "application/json";
+};
+
+class ApiRoutes {
+public:
+    using Reply = std::function<void(HttpReply)>;
+    explicit ApiRoutes(PgPool& pool) : pool_(pool) {}
+
+    void list_jobs(const core::serve::Target& target, Reply reply);
+    void get_job(std::int64_t job_id, Reply reply);
+    void run_job(std::int64_t job_id, Reply reply);
+    void cancel_job(std::int64_t job_id, Reply reply);
+    void delete_job(std::int64_t job_id, Reply reply);
+
+private:
+    PgPool& pool_;
+};
+
+// A JSON error reply.
+HttpReply error_reply(int status, const std::string& message);
+// The reply for a failed query: SQLSTATE mapped to an HTTP status, the server's message.
+HttpReply failure_reply(const PgOutcome& outcome);
+
+}  // namespace cadence::client

@@ -1,0 +1,279 @@
+#include "client/sse_stream.hpp"
+
+#include <boost/asio/write.hpp>
+#include <chrono>
+
+#include "core/serve_http.hpp"
+
+namespace cadence::client {
+
+namespace asio = boost::asio;
+using core::serve::StreamEvent;
+
+namespace {
+
+constexpr auto keepalive_period = std::chrono::seconds(15);
+// A client that reads slower than this much backlog is dropped (it can resume
+// with Last-Event-ID).
+constexpr std::size_t max_backlog_bytes = 4 << 20;
+// Replays read the log in pages of this many events.
+constexpr int replay_page = 5000;
+
+// The columns every stream query returns, in StreamEvent order. `at` is formatted
+// like the NOTIFY payload (UTC, trailing zeros of the fraction dropped).
+constexpr const char* event_columns =
+    "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(j.queue, ''), "
+    "rtrim(rtrim(to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0'), '.') "
+    "|| 'Z'";
+
+std::optional<StreamEvent> event_from_row(const std::vector<std::optional<std::string>>& row) {
+    if (row.size() < 7 || !row[0] || !row[1]) return std::nullopt;
+    StreamEvent e;
+    e.event_id = std::stoll(*row[0]);
+    e.job_id = std::stoll(*row[1]);
+    e.event = row[2].value_or("");
+    e.status = row[3].value_or("");
+    e.attempt = row[4] ? std::stoi(*row[4]) : 0;
+    e.queue = row[5].value_or("");
+    e.at = row[6].value_or("");
+    return e;
+}
+
+std::string json_response(int status, const std::string& reason, const std::string& body) {
+    return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+           "\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+}  // namespace
+
+SseStream::SseStream(asio::ip::tcp::socket socket, PgPool& pool, StatusHub& hub,
+                     StreamRequest request)
+    : socket_(std::move(socket)),
+      pool_(pool),
+      hub_(hub),
+      request_(std::move(request)),
+      keepalive_(socket_.get_executor()) {}
+
+void SseStream::start() {
+    // Subscribe first: events published while the state is read wait in pending_.
+    hub_.subscribe(shared_from_this());
+    auto self = shared_from_this();
+    auto done = [self](PgOutcome outcome) { self->started(std::move(outcome)); };
+    std::string columns = event_columns;
+    if (request_.job_id && !request_.last_event_id) {
+        // The job's current state, as the event that set it.
+        pool_.query("SELECT " + columns +
+                    " FROM cadence.jobs_status s JOIN cadence.jobs j ON j.id = s.job_id "
+                    "JOIN cadence.job_events e ON e.id = s.event_id WHERE s.job_id = $1",
+                    {std::to_string(*request_.job_id)}, done);
+    } else if (request_.job_id) {
+        // Does the job exist (or did it: its events are still in the log), what is
+        // its status, and is there anything after the client's last event?
+        pool_.query("SELECT EXISTS (SELECT FROM cadence.jobs_status WHERE job_id = $1) OR "
+                    "EXISTS (SELECT FROM cadence.job_events WHERE job_id = $1), "
+                    "coalesce((SELECT status FROM cadence.jobs_status WHERE job_id = $1), "
+                    "'deleted'), "
+                    "EXISTS (SELECT FROM cadence.job_events WHERE job_id = $1 AND id > $2)",
+                    {std::to_string(*request_.job_id), std::to_string(*request_.last_event_id)},
+                    done);
+    } else if (!request_.last_event_id) {
+        // Live from now: what is already in the log counts as sent.
+        pool_.query("SELECT coalesce(max(id), 0) FROM cadence.job_events", {}, done);
+    } else {
+        pool_.query("SELECT true", {}, done);
+    }
+}
+
+void SseStream::started(PgOutcome outcome) {
+    if (closed_) return;
+    if (!outcome.ok) {
+        int status = core::serve::http_status_for_sqlstate(
+            outcome.connection_failed ? "" : outcome.sqlstate);
+        write(json_response(status, status == 503 ? "Service Unavailable" : "Error",
+                            core::serve::error_body(outcome.message)));
+        return finish();
+    }
+    bool found = true;
+    if (request_.job_id && !request_.last_event_id) found = !outcome.rows.empty();
+    else if (request_.job_id) found = outcome.scalar() == std::optional<std::string>("t");
+    if (found && request_.job_id && request_.last_event_id &&
+        core::serve::ends_job_stream(outcome.rows[0][1].value_or("")) &&
+        outcome.rows[0][2] == std::optional<std::string>("f")) {
+        // The client saw the end already. 204 tells an EventSource not to reconnect.
+        write("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        return finish();
+    }
+    if (!found) {
+        write(json_response(404, "Not Found",
+                            core::serve::error_body("job " + std::to_string(*request_.job_id) +
+                                                    " does not exist")));
+        return finish();
+    }
+    write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+          "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n: connected\n\n");
+    watch_peer();
+    schedule_keepalive();
+    if (request_.last_event_id) {
+        sent_.raise_floor(*request_.last_event_id);
+        return replay();
+    }
+    if (request_.job_id) {
+        emit_rows(outcome.rows);
+        if (auto e = event_from_row(outcome.rows[0])) sent_.raise_floor(e->event_id);
+    } else {
+        sent_.raise_floor(std::stoll(outcome.scalar().value_or("0")));
+    }
+    drain_pending();
+}
+
+// Reads the log after what was sent, in id order, in pages.
+void SseStream::replay() {
+    busy_ = true;
+    std::string sql = std::string("SELECT ") + event_columns +
+                      " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id "
+                      "WHERE e.id > $1";
+    std::vector<std::optional<std::string>> params{std::to_string(sent_.replay_after())};
+    if (request_.job_id) {
+        sql += " AND e.job_id = $2";
+        params.push_back(std::to_string(*request_.job_id));
+    } else if (request_.queue) {
+        sql += " AND j.queue = $2";
+        params.push_back(*request_.queue);
+    }
+    sql += " ORDER BY e.id LIMIT " + std::to_string(replay_page);
+    auto self = shared_from_this();
+    pool_.query(sql, params, [self](PgOutcome outcome) { self->replayed(std::move(outcome)); });
+}
+
+void SseStream::replayed(PgOutcome outcome) {
+    if (closed_) return;
+    if (!outcome.ok) {
+        // The database is away; the hub resyncs us when the LISTEN connection is back.
+        resync_wanted_ = false;
+        busy_ = false;
+        return drain_pending();
+    }
+    emit_rows(outcome.rows);
+    if (finishing_) return;
+    if (static_cast<int>(outcome.rows.size()) == replay_page) {
+        // More to read: continue after the last row of this page.
+        if (auto last = event_from_row(outcome.rows.back())) {
+            if (sent_.replay_after() < last->event_id) sent_.raise_floor(last->event_id);
+        }
+        return replay();
+    }
+    drain_pending();
+}
+
+void SseStream::emit_rows(const Rows& rows) {
+    for (const auto& row : rows)
+        if (auto e = event_from_row(row)) emit(*e);
+}
+
+void SseStream::emit(const StreamEvent& e) {
+    if (finishing_ || closed_) return;
+    if (request_.job_id && e.job_id != *request_.job_id) return;
+    if (!request_.job_id && request_.queue && e.queue != *request_.queue) return;
+    if (!sent_.insert(e.event_id)) return;
+    // One job's events are published in id order: older ones are duplicates.
+    if (request_.job_id) sent_.raise_floor(e.event_id);
+    write(core::serve::sse_message(e));
+    if (request_.job_id && core::serve::ends_job_stream(e.status)) finish();
+}
+
+void SseStream::drain_pending() {
+    busy_ = false;
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (const auto& e : pending) emit(e);
+    if (resync_wanted_ && !finishing_ && !closed_) {
+        resync_wanted_ = false;
+        replay();
+    }
+}
+
+void SseStream::on_events(const std::vector<StreamEvent>& events) {
+    if (busy_) {
+        pending_.insert(pending_.end(), events.begin(), events.end());
+        return;
+    }
+    for (const auto& e : events) emit(e);
+}
+
+void SseStream::on_resync() {
+    if (finishing_ || closed_) return;
+    if (busy_) {
+        resync_wanted_ = true;
+        return;
+    }
+    replay();
+}
+
+void SseStream::on_shutdown() { close(); }
+
+void SseStream::write(std::string text) {
+    if (closed_) return;
+    outbox_bytes_ += text.size();
+    outbox_.push_back(std::move(text));
+    if (outbox_bytes_ > max_backlog_bytes) return close();
+    if (!writing_) write_next();
+}
+
+void SseStream::write_next() {
+    if (outbox_.empty()) {
+        writing_ = false;
+        if (finishing_) close();
+        return;
+    }
+    writing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(outbox_.front()),
+                      [self](const boost::system::error_code& error, std::size_t) {
+                          if (self->closed_) return;
+                          if (error) return self->close();
+                          self->outbox_bytes_ -= self->outbox_.front().size();
+                          self->outbox_.pop_front();
+                          self->write_next();
+                      });
+}
+
+// An EventSource sends nothing after its request: a read completes only when the
+// peer goes away, which is how a closed tab frees its stream at once.
+void SseStream::watch_peer() {
+    auto self = shared_from_this();
+    socket_.async_read_some(asio::buffer(&peer_byte_, 1),
+                            [self](const boost::system::error_code& error, std::size_t) {
+                                if (self->closed_) return;
+                                if (error) return self->close();
+                                self->watch_peer();
+                            });
+}
+
+void SseStream::schedule_keepalive() {
+    keepalive_.expires_after(keepalive_period);
+    auto self = shared_from_this();
+    keepalive_.async_wait([self](const boost::system::error_code& error) {
+        if (error || self->closed_ || self->finishing_) return;
+        self->write(std::string(core::serve::sse_keepalive));
+        self->schedule_keepalive();
+    });
+}
+
+void SseStream::finish() {
+    finishing_ = true;
+    hub_.unsubscribe(this);
+    if (!writing_ && outbox_.empty()) close();
+}
+
+void SseStream::close() {
+    if (closed_) return;
+    closed_ = true;
+    hub_.unsubscribe(this);
+    keepalive_.cancel();
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+}  // namespace cadence::client

@@ -1,0 +1,223 @@
+#include "client/status_hub.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <iostream>
+
+namespace cadence::client {
+
+namespace asio = boost::asio;
+using core::serve::StatusNotification;
+using core::serve::StreamEvent;
+
+StatusHub::StatusHub(asio::io_context& io, PgPool& pool, std::string dsn)
+    : io_(io), pool_(pool), dsn_(std::move(dsn)), retry_timer_(io) {}
+
+StatusHub::~StatusHub() {
+    *alive_ = false;
+    socket_.reset();
+    if (conn_ != nullptr) PQfinish(conn_);
+}
+
+void StatusHub::start() { connect(); }
+
+void StatusHub::stop() {
+    state_ = State::stopped;
+    retry_timer_.cancel();
+    socket_.reset();
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+    auto copy = subscribers_;
+    for (auto& [raw, weak] : copy)
+        if (auto s = weak.lock()) s->on_shutdown();
+    subscribers_.clear();
+}
+
+void StatusHub::subscribe(const std::shared_ptr<StatusSubscriber>& subscriber) {
+    subscribers_[subscriber.get()] = subscriber;
+}
+
+void StatusHub::unsubscribe(const StatusSubscriber* subscriber) { subscribers_.erase(subscriber); }
+
+// Asynchronous connect (PQconnectStart/PQconnectPoll) so that a slow or absent
+// server never blocks the io_context.
+void StatusHub::connect() {
+    if (state_ == State::stopped) return;
+    const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
+    const char* values[] = {"5", dsn_.c_str(), "cadence-serve", nullptr};
+    conn_ = PQconnectStartParams(keys, values, 1);
+    if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
+        lost(conn_ != nullptr ? pg_message(PQerrorMessage(conn_)) : "out of memory");
+        return;
+    }
+    quiet_notices(conn_);
+    state_ = State::connecting;
+    poll_connect();
+}
+
+void StatusHub::poll_connect() {
+    switch (PQconnectPoll(conn_)) {
+    case PGRES_POLLING_OK: return send_listen();
+    case PGRES_POLLING_READING: return watch(false, &StatusHub::poll_connect);
+    case PGRES_POLLING_WRITING: return watch(true, &StatusHub::poll_connect);
+    default: return lost(pg_message(PQerrorMessage(conn_)));
+    }
+}
+
+// Waits until libpq's socket is readable (or writable) and calls `next`. The socket
+// may change between connection attempts, so each wait uses a fresh dup of it.
+void StatusHub::watch(bool for_write, void (StatusHub::*next)()) {
+    int fd = dup(PQsocket(conn_));
+    if (fd < 0) return lost("could not watch the connection's socket");
+    socket_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+    auto alive = alive_;
+    socket_->async_wait(for_write ? asio::posix::stream_descriptor::wait_write
+                                  : asio::posix::stream_descriptor::wait_read,
+                        [this, alive, next](const boost::system::error_code& error) {
+                            if (!*alive || error == asio::error::operation_aborted) return;
+                            if (state_ == State::stopped) return;
+                            (this->*next)();
+                        });
+}
+
+void StatusHub::send_listen() {
+    PQsetnonblocking(conn_, 1);
+    if (!PQsendQuery(conn_, "LISTEN cadence_status")) return lost(pg_message(PQerrorMessage(conn_)));
+    state_ = State::listen_sent;
+    PQflush(conn_);
+    wait_readable();
+}
+
+void StatusHub::wait_readable() {
+    if (!socket_ || socket_->native_handle() < 0) return watch(false, &StatusHub::on_readable);
+    auto alive = alive_;
+    socket_->async_wait(asio::posix::stream_descriptor::wait_read,
+                        [this, alive](const boost::system::error_code& error) {
+                            if (!*alive || error == asio::error::operation_aborted) return;
+                            if (state_ == State::stopped) return;
+                            on_readable();
+                        });
+}
+
+void StatusHub::on_readable() {
+    if (!PQconsumeInput(conn_)) return lost(pg_message(PQerrorMessage(conn_)));
+    if (state_ == State::listen_sent) {
+        if (PQisBusy(conn_)) return wait_readable();
+        bool ok = true;
+        std::string why;
+        while (PGresult* result = PQgetResult(conn_)) {
+            if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+                ok = false;
+                why = pg_message(PQresultErrorMessage(result));
+            }
+            PQclear(result);
+        }
+        if (!ok) return lost(why);
+        state_ = State::listening;
+        backoff_ = std::chrono::milliseconds(100);
+        std::cerr << "cadence serve: listening on channel cadence_status\n";
+        check_visibility();
+        // Whatever was published while we were not listening is in the log.
+        if (was_connected_) resync_all();
+        was_connected_ = true;
+    }
+    while (PGnotify* notify = PQnotifies(conn_)) {
+        auto parsed = core::serve::parse_status_notification(notify->extra);
+        PQfreemem(notify);
+        if (!parsed) parsed = StatusNotification{{}, true};
+        enqueue(std::move(*parsed));
+    }
+    if (PQstatus(conn_) == CONNECTION_BAD) return lost(pg_message(PQerrorMessage(conn_)));
+    wait_readable();
+}
+
+void StatusHub::lost(const std::string& why) {
+    if (state_ == State::stopped) return;
+    std::cerr << "cadence serve: status connection: " << (why.empty() ? "lost" : why)
+              << "; retrying in " << backoff_.count() << " ms\n";
+    socket_.reset();
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+    state_ = State::idle;
+    retry_timer_.expires_after(backoff_);
+    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+    auto alive = alive_;
+    retry_timer_.async_wait([this, alive](const boost::system::error_code& error) {
+        if (*alive && !error) connect();
+    });
+}
+
+// A role that bypasses row security or belongs to cadence_admin sees every job, so
+// its notifications need no check; any other role's are filtered with a SELECT.
+void StatusHub::check_visibility() {
+    auto alive = alive_;
+    pool_.query(
+        "SELECT r.rolsuper OR r.rolbypassrls OR pg_catalog.pg_has_role('cadence_admin', 'USAGE') "
+        "FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
+        {}, [this, alive](PgOutcome outcome) {
+            if (!*alive) return;
+            filter_ = !(outcome.ok && outcome.scalar() == std::optional<std::string>("t"));
+        });
+}
+
+void StatusHub::enqueue(StatusNotification notification) {
+    queue_.push_back(std::move(notification));
+    if (!dispatching_) dispatch_next();
+}
+
+void StatusHub::dispatch_next() {
+    while (!queue_.empty()) {
+        auto notification = std::move(queue_.front());
+        queue_.pop_front();
+        if (!filter_ || notification.events.empty()) {
+            deliver(notification.events);
+            if (notification.resync) resync_all();
+            continue;
+        }
+        // Keep the events this role can read; the rest are someone else's jobs.
+        std::string ids = "{";
+        for (const auto& e : notification.events)
+            ids += (ids.size() > 1 ? "," : "") + std::to_string(e.event_id);
+        ids += "}";
+        dispatching_ = true;
+        auto alive = alive_;
+        pool_.query(
+            "SELECT id FROM cadence.job_events WHERE id = ANY($1::bigint[])", {ids},
+            [this, alive, notification = std::move(notification)](PgOutcome outcome) {
+                if (!*alive) return;
+                dispatching_ = false;
+                if (!outcome.ok) {
+                    // Cannot tell which are visible: the streams replay from the log.
+                    resync_all();
+                } else {
+                    std::vector<StreamEvent> visible;
+                    for (const auto& e : notification.events)
+                        for (const auto& row : outcome.rows)
+                            if (row[0] && *row[0] == std::to_string(e.event_id)) {
+                                visible.push_back(e);
+                                break;
+                            }
+                    deliver(visible);
+                    if (notification.resync) resync_all();
+                }
+                dispatch_next();
+            });
+        return;
+    }
+}
+
+void StatusHub::deliver(const std::vector<StreamEvent>& events) {
+    if (events.empty()) return;
+    auto copy = subscribers_;  // a subscriber may unsubscribe while handling
+    for (auto& [raw, weak] : copy)
+        if (auto s = weak.lock()) s->on_events(events);
+}
+
+void StatusHub::resync_all() {
+    auto copy = subscribers_;
+    for (auto& [raw, weak] : copy)
+        if (auto s = weak.lock()) s->on_resync();
+}
+
+}  // namespace cadence::client

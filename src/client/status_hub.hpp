@@ -1,0 +1,82 @@
+// The LISTEN side of `cadence serve`: one connection LISTENs on cadence_status,
+// its socket watched by Asio, and every status event is handed to each subscribed
+// stream. The connection is re-opened with backoff (100 ms doubling to 5 s) when
+// lost; after that, and on a resync notice, every stream replays from the log.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/pg_pool.hpp"
+#include "core/sse_message.hpp"
+
+namespace cadence::client {
+
+class StatusSubscriber {
+public:
+    virtual ~StatusSubscriber() = default;
+    // Events in the order they were published (already filtered for visibility).
+    virtual void on_events(const std::vector<core::serve::StreamEvent>& events) = 0;
+    // Some events may have been missed: replay from the log.
+    virtual void on_resync() = 0;
+    // The gateway is shutting down.
+    virtual void on_shutdown() = 0;
+};
+
+class StatusHub {
+public:
+    StatusHub(boost::asio::io_context& io, PgPool& pool, std::string dsn);
+    ~StatusHub();
+
+    void start();
+    void stop();
+
+    void subscribe(const std::shared_ptr<StatusSubscriber>& subscriber);
+    void unsubscribe(const StatusSubscriber* subscriber);
+    std::size_t subscribers() const { return subscribers_.size(); }
+    bool listening() const { return state_ == State::listening; }
+
+private:
+    enum class State { idle, connecting, listen_sent, listening, stopped };
+
+    void connect();
+    void poll_connect();
+    void send_listen();
+    void wait_readable();
+    void on_readable();
+    void lost(const std::string& why);
+    void watch(bool for_write, void (StatusHub::*next)());
+    void check_visibility();
+    void enqueue(core::serve::StatusNotification notification);
+    void dispatch_next();
+    void deliver(const std::vector<core::serve::StreamEvent>& events);
+    void resync_all();
+
+    boost::asio::io_context& io_;
+    PgPool& pool_;
+    std::string dsn_;
+    State state_ = State::idle;
+    PGconn* conn_ = nullptr;
+    std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
+    boost::asio::steady_timer retry_timer_;
+    std::chrono::milliseconds backoff_{100};
+    bool was_connected_ = false;
+    std::map<const StatusSubscriber*, std::weak_ptr<StatusSubscriber>> subscribers_;
+
+    // Notifications wait here while one is being filtered, so order is kept.
+    std::deque<core::serve::StatusNotification> queue_;
+    bool dispatching_ = false;
+    bool filter_ = true;  // the role might not see every job: check each event
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cadence::client

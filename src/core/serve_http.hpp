@@ -1,0 +1,74 @@
+// Pure pieces of `cadence serve`'s HTTP side: request targets, ids, limits, the
+// mapping of PostgreSQL errors to HTTP statuses, static file names. No I/O here,
+// so all of it is unit-tested (test/unit/serve_http_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cadence::core::serve {
+
+// A request target split into its decoded path and query parameters.
+struct Target {
+    std::string path;
+    std::map<std::string, std::string> query;  // a repeated key keeps its last value
+};
+
+// Splits "/a/b?x=1&y=%20" into path and parameters, percent-decoding both ('+' is a
+// space in the query). nullopt for a malformed escape.
+std::optional<Target> parse_target(std::string_view target);
+
+// Percent-decoding; nullopt on a bad escape or an encoded NUL.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// A job id: a positive decimal integer that fits a bigint, nothing else.
+std::optional<std::int64_t> parse_job_id(std::string_view text);
+
+// The `limit` parameter: absent -> 100; 1..1000 accepted; anything else nullopt.
+inline constexpr int default_limit = 100;
+inline constexpr int max_limit = 1000;
+std::optional<int> parse_limit(const std::optional<std::string>& text);
+
+// A Last-Event-ID header: a non-negative event id, nullopt when malformed.
+std::optional<std::int64_t> parse_event_id(std::string_view text);
+
+// Which API route a path names (after "/api/v1").
+enum class RouteKind { jobs, job, job_stream, job_run, job_cancel, events, not_found, bad_id };
+struct Route {
+    RouteKind kind = RouteKind::not_found;
+    std::int64_t job_id = 0;
+};
+// The path must start with "/api/v1/"; `method` decides nothing here (see api_routes).
+Route match_route(std::string_view path);
+
+// HTTP status for a PostgreSQL SQLSTATE (empty: the connection failed -> 503).
+int http_status_for_sqlstate(std::string_view sqlstate);
+
+// {"detail": message} with the message JSON-escaped.
+std::string error_body(std::string_view message);
+
+// A JSON string literal (quotes included), invalid UTF-8 replaced.
+std::string json_quote(std::string_view text);
+
+// Content-Type by file extension; application/octet-stream when unknown.
+std::string content_type_for(std::string_view file_name);
+
+// The relative file a static request names: "/" -> "index.html", "/app.js" ->
+// "app.js". nullopt for anything that could leave the directory (".." segments,
+// backslashes, NUL) or name a hidden file.
+std::optional<std::string> static_file_for(std::string_view path);
+
+// "--listen" as host and port: "127.0.0.1:8080", "[::1]:8080", "localhost:80".
+struct ListenAddress {
+    std::string host;
+    unsigned short port = 0;
+};
+std::optional<ListenAddress> parse_listen(std::string_view text);
+
+// Constant-time comparison for the bearer token.
+bool same_secret(std::string_view a, std::string_view b);
+
+}  // namespace cadence::core::serve

@@ -1,0 +1,57 @@
+#include "core/sse_message.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/serve_http.hpp"
+
+namespace cadence::core::serve {
+
+std::string event_json(const StreamEvent& e) {
+    // Fixed key order, like the NOTIFY payload itself.
+    return "{\"event_id\":" + std::to_string(e.event_id) + ",\"job_id\":" +
+           std::to_string(e.job_id) + ",\"event\":" + json_quote(e.event) +
+           ",\"status\":" + json_quote(e.status) + ",\"attempt\":" + std::to_string(e.attempt) +
+           ",\"queue\":" + json_quote(e.queue) + ",\"at\":" + json_quote(e.at) + "}";
+}
+
+std::string sse_message(const StreamEvent& e) {
+    // event_json has no newline, so it is one data line.
+    return "id: " + std::to_string(e.event_id) + "\nevent: status\ndata: " + event_json(e) +
+           "\n\n";
+}
+
+std::optional<StatusNotification> parse_status_notification(std::string_view payload) {
+    auto parsed = nlohmann::json::parse(payload, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_array()) return std::nullopt;
+    StatusNotification out;
+    for (const auto& message : parsed) {
+        if (!message.is_object()) continue;
+        auto type = message.value("type", std::string());
+        if (type == "resync") {
+            out.resync = true;
+        } else if (type == "status") {
+            try {
+                StreamEvent e;
+                e.event_id = message.at("event_id").get<std::int64_t>();
+                e.job_id = message.at("job_id").get<std::int64_t>();
+                e.event = message.at("event").get<std::string>();
+                e.status = message.at("status").get<std::string>();
+                e.attempt = message.at("attempt").get<int>();
+                e.queue = message.value("queue", std::string());
+                e.at = message.value("at", std::string());
+                out.events.push_back(std::move(e));
+            } catch (const nlohmann::json::exception&) {
+                // A message we cannot read is treated as lost: ask for a replay.
+                out.resync = true;
+            }
+        }
+    }
+    return out;
+}
+
+bool ends_job_stream(std::string_view status) {
+    return status == "completed" || status == "fatal" || status == "canceled" ||
+           status == "deleted";
+}
+
+}  // namespace cadence::core::serve

@@ -1,0 +1,45 @@
+// The Server-Sent-Events side of `cadence serve`: one status event as an SSE
+// message, the NOTIFY payloads it comes from, and which statuses end a job stream.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cadence::core::serve {
+
+// One status event as the gateway sends it (the NOTIFY message without "type").
+struct StreamEvent {
+    std::int64_t event_id = 0;
+    std::int64_t job_id = 0;
+    std::string event;
+    std::string status;
+    int attempt = 0;
+    std::string queue;
+    std::string at;  // RFC 3339, UTC
+};
+
+// {"event_id":..,"job_id":..,"event":..,"status":..,"attempt":..,"queue":..,"at":..}
+std::string event_json(const StreamEvent& event);
+
+// "id: N\nevent: status\ndata: {...}\n\n"
+std::string sse_message(const StreamEvent& event);
+
+// The comment line sent every 15 seconds so that proxies and browsers keep the stream.
+inline constexpr std::string_view sse_keepalive = ": keepalive\n\n";
+
+// A decoded cadence_status payload: its status events in order, and whether it
+// asked for a resync. Unknown message types are skipped; nullopt if it is not a
+// JSON array at all.
+struct StatusNotification {
+    std::vector<StreamEvent> events;
+    bool resync = false;
+};
+std::optional<StatusNotification> parse_status_notification(std::string_view payload);
+
+// completed, fatal, canceled or deleted: a job stream ends after sending one.
+bool ends_job_stream(std::string_view status);
+
+}  // namespace cadence::core::serve

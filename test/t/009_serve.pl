@@ -1,0 +1,305 @@
+# cadence serve: the REST API, the SSE streams (current state, live changes,
+# Last-Event-ID resume, the all-jobs stream), the bearer token, and recovery from a
+# dropped or stopped database. Uses curl as the HTTP client.
+use strict;
+use warnings;
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+
+my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
+die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
+system('curl --version >/dev/null 2>&1') == 0 or plan skip_all => 'curl is not installed';
+
+my $node = PostgreSQL::Test::Cluster->new('serve');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
+my $dsn = $node->connstr('postgres') . ' application_name=cadence-serve';
+
+my @servers;
+# Starts `cadence serve` on a free port and waits until it answers.
+sub start_server {
+    my @extra = @_;
+    my $port = PostgreSQL::Test::Cluster::get_free_port();
+    my ($out, $err) = ('', '');
+    my $h = IPC::Run::start([ $client, 'serve', '--listen', "127.0.0.1:$port", '--dsn', $dsn,
+            @extra ], '>', \$out, '2>', \$err);
+    push @servers, $h;
+    my $base = "http://127.0.0.1:$port";
+    for (1 .. 100) {
+        my $code = `curl -s -o /dev/null -w '%{http_code}' $base/`;
+        return ($base, $h, \$err) if $code eq '200';
+        usleep(100_000);
+    }
+    die "cadence serve did not start: $err";
+}
+
+# One request: returns (status, body, content type).
+sub http {
+    my ($method, $url, @headers) = @_;
+    my @cmd = ('curl', '-s', '-X', $method, '-w', '\n%{http_code} %{content_type}', $url,
+        map { ('-H', $_) } @headers);
+    my ($out, $err) = ('', '');
+    IPC::Run::run(\@cmd, '>', \$out, '2>', \$err);
+    $out =~ s/\n(\d+) ?([^\n]*)\z// or die "no status from curl: $err";
+    return ($1, $out, $2);
+}
+sub get_json {
+    my ($url, @headers) = @_;
+    my ($code, $body) = http('GET', $url, @headers);
+    return ($code, $body ne '' ? decode_json($body) : undef);
+}
+
+# An SSE client in the background; `wait_for` pumps it until its output matches.
+sub open_stream {
+    my ($url, @headers) = @_;
+    my $out = '';
+    my $h = IPC::Run::start([ 'curl', '-sN', $url, map { ('-H', $_) } @headers ],
+        '>', \$out, '2>', \my $err, IPC::Run::timeout(60));
+    return { h => $h, out => \$out };
+}
+sub wait_for {
+    my ($stream, $re) = @_;
+    my $deadline = time + 20;
+    while (${ $stream->{out} } !~ $re) {
+        return 0 if time > $deadline;
+        if ($stream->{h}->pumpable) { $stream->{h}->pump_nb; } else { return ${ $stream->{out} } =~ $re; }
+        usleep(20_000);
+    }
+    return 1;
+}
+# Waits until the stream's curl has exited (the server closed the stream).
+sub wait_closed {
+    my ($stream) = @_;
+    my $deadline = time + 20;
+    while ($stream->{h}->pumpable) {
+        return 0 if time > $deadline;
+        $stream->{h}->pump_nb;
+        usleep(20_000);
+    }
+    $stream->{h}->finish;
+    return 1;
+}
+sub messages {
+    my ($text) = @_;
+    my @m;
+    while ($text =~ /^id: (\d+)\nevent: status\ndata: (.*)\n\n/mg) {
+        my $data = decode_json($2);
+        die "id line $1 and event_id $data->{event_id} differ" unless $1 == $data->{event_id};
+        push @m, $data;
+    }
+    return @m;
+}
+sub sql { return $node->safe_psql('postgres', shift); }
+sub event_ids {
+    my ($where) = @_;
+    return join ',', split /\n/, sql("SELECT id FROM cadence.job_events WHERE $where ORDER BY id");
+}
+
+my ($base) = start_server();
+my $api = "$base/api/v1";
+
+# --- REST: list, filters, one job ----------------------------------------------
+my $ja = sql(q{SELECT cadence.create_job('alpha export', cadence.once(now() + interval '1 hour'),
+                                        queue => 'exports')});
+my $jb = sql(q{SELECT cadence.create_job('Beta', cadence.once(now() + interval '2 hours'))});
+
+my ($code, $body, $type) = http('GET', "$api/jobs");
+is($code, 200, 'GET /jobs answers 200');
+like($type, qr{^application/json}, 'as JSON');
+my $jobs = decode_json($body)->{jobs};
+is(scalar @$jobs, 2, 'both jobs are listed');
+is_deeply([ map { $_->{job_id} } @$jobs ],
+    [ split /\n/, sql('SELECT job_id FROM cadence.recent_jobs') ], "in the view's order");
+my @fields = qw(job_id name queue kind status attempt max_attempts paused next_run_at fire_time
+  worker progress heartbeat_at lease_expires_at changed_at last_error last_traceback
+  last_error_at owner trigger created_at event_id);
+is_deeply([ sort keys %{ $jobs->[0] } ], [ sort @fields ], 'each job has the documented fields');
+is((grep { $_->{job_id} == $ja } @$jobs)[0]{event_id},
+    sql("SELECT event_id FROM cadence.jobs_status WHERE job_id = $ja"), 'event_id is the latest event');
+
+my $j;
+($code, $j) = get_json("$api/jobs?queue=exports");
+is_deeply([ map { $_->{job_id} } @{ $j->{jobs} } ], [$ja], 'queue filter');
+($code, $j) = get_json("$api/jobs?name=BET");
+is_deeply([ map { $_->{job_id} } @{ $j->{jobs} } ], [$jb], 'name filter: case-insensitive substring');
+($code, $j) = get_json("$api/jobs?status=running");
+is_deeply($j->{jobs}, [], 'status filter');
+($code, $j) = get_json("$api/jobs?limit=1");
+is(scalar @{ $j->{jobs} }, 1, 'limit');
+for my $bad ('0', '1001', 'ten') {
+    ($code, $j) = get_json("$api/jobs?limit=$bad");
+    is($code, 400, "limit=$bad is refused with 400");
+    like($j->{detail}, qr/invalid limit/, 'and a detail');
+}
+
+($code, $j) = get_json("$api/jobs/$ja");
+is($code, 200, 'GET /jobs/{id}');
+is($j->{job}{name}, 'alpha export', 'the job');
+is($j->{events}[0]{event}, 'scheduled', 'with its events');
+is_deeply([ sort keys %{ $j->{events}[0] } ],
+    [ sort qw(event_id event status attempt at fire_time worker error details) ], 'event fields');
+($code, $j) = get_json("$api/jobs/abc");
+is($code, 400, 'a malformed id is 400');
+like($j->{detail}, qr/invalid job id/, 'with a detail');
+($code, $j) = get_json("$api/jobs/0");
+is($code, 400, 'id 0 is malformed too');
+($code, $j) = get_json("$api/jobs/999999");
+is($code, 404, 'an unknown job is 404');
+like($j->{detail}, qr/job 999999 does not exist/, 'with a detail');
+($code) = http('GET', "$api/nothing");
+is($code, 404, 'an unknown endpoint is 404');
+($code) = http('GET', "$base/../../etc/passwd");
+is($code, 404, 'no path traversal');
+($code, $body, $type) = http('GET', "$base/");
+like($type, qr{^text/html}, 'the page is served as HTML');
+like($body, qr{<title>pg_cadence jobs</title>}, 'index.html');
+
+# --- Actions ---------------------------------------------------------------------
+($code) = http('POST', "$api/jobs/$jb/run");
+is($code, 204, 'POST run answers 204');
+is(sql("SELECT run_at <= now() FROM cadence.jobs_status WHERE job_id = $jb"), 't',
+    'and the run is due now');
+($code) = http('POST', "$api/jobs/$jb/cancel");
+is($code, 204, 'POST cancel answers 204');
+is(sql("SELECT status FROM cadence.jobs_status WHERE job_id = $jb"), 'canceled', 'the run is canceled');
+($code, $body) = http('POST', "$api/jobs/$jb/cancel");
+is($code, 409, 'canceling again is a conflict (55000)');
+like(decode_json($body)->{detail}, qr/already canceled/, "with PostgreSQL's message");
+($code) = http('POST', "$api/jobs/999999/run");
+is($code, 404, 'running an unknown job is 404 (42704)');
+my $running = sql(q{SELECT cadence.create_job('busy', cadence.once())});
+sql(q{SELECT count(*) FROM cadence.claim('default', 'w0', 10)});
+($code) = http('DELETE', "$api/jobs/$running");
+is($code, 204, 'DELETE of a running job answers 204');
+is(sql("SELECT count(*) FROM cadence.jobs WHERE id = $running"), '0', 'the job is gone');
+is(sql("SELECT string_agg(event, ',' ORDER BY id) FROM cadence.job_events WHERE job_id = $running"),
+    'scheduled,running,canceled,deleted', 'canceled first, then deleted');
+($code) = http('GET', "$api/jobs/$running");
+is($code, 404, 'and it is 404 afterwards');
+
+# --- The job stream ----------------------------------------------------------------
+my $x = sql(q{SELECT cadence.create_job('x', cadence.once(now() + interval '1 hour'))});
+my $s = open_stream("$api/jobs/$x/\$stream");
+ok(wait_for($s, qr/^data: .*"status":"scheduled"/m), 'the stream starts with the current status');
+my ($first) = messages(${ $s->{out} });
+is($first->{event_id}, sql("SELECT event_id FROM cadence.jobs_status WHERE job_id = $x"),
+    'as the latest event');
+is($first->{job_id}, $x, 'of the job');
+sql("SELECT cadence.run_job_now($x)");
+sql(q{SELECT count(*) FROM cadence.claim('default', 'w1', 10)});
+sql("SELECT cadence.complete($x, 'w1')");
+ok(wait_for($s, qr/"status":"completed"/), 'changes follow');
+ok(wait_closed($s), 'the stream ends after completed');
+my @got = messages(${ $s->{out} });
+is(join(',', map { $_->{event_id} } @got), event_ids("job_id = $x"),
+    'every event once, in id order');
+is(join(',', map { $_->{event} } @got), 'scheduled,scheduled,running,completed', 'the events');
+is_deeply([ sort keys %{ $got[-1] } ],
+    [ sort qw(event_id job_id event status attempt queue at) ], 'message fields');
+like($got[-1]{at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'at is RFC 3339 UTC');
+
+# Resume: Last-Event-ID replays exactly what came after it.
+$s = open_stream("$api/jobs/$x/\$stream", "Last-Event-ID: $got[1]{event_id}");
+ok(wait_closed($s), 'a resumed stream of a finished job ends');
+is(join(',', map { $_->{event_id} } messages(${ $s->{out} })),
+    event_ids("job_id = $x AND id > $got[1]{event_id}"), 'it replays exactly the missed events');
+($code) = http('GET', "$api/jobs/$x/\$stream", "Last-Event-ID: $got[-1]{event_id}");
+is($code, 204, 'resuming after the last event answers 204 (an EventSource stops there)');
+($code, $body, $type) = http('GET', "$api/jobs/999999/\$stream");
+is($code, 404, 'a stream of an unknown job is 404');
+like($type, qr{^application/json}, 'as JSON');
+
+# --- The all-jobs stream -------------------------------------------------------------
+my $mark = sql('SELECT max(id) FROM cadence.job_events');
+my $all = open_stream("$api/events");
+my $exports = open_stream("$api/events?queue=exports");
+ok(wait_for($all, qr/: connected/), 'the events stream is open');
+ok(wait_for($exports, qr/: connected/), 'and the queue-filtered one');
+my $y = sql(q{SELECT cadence.create_job('y', cadence.once(now() + interval '1 hour'))});
+sql("SELECT cadence.run_job_now($ja)");
+sql("SELECT cadence.cancel_job($y)");
+ok(wait_for($all, qr/"job_id":$y,"event":"canceled"/), 'it carries every job');
+ok(wait_for($exports, qr/"job_id":$ja,/), 'the queue filter passes its queue');
+is(join(',', map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
+    'every event once');
+is(join(',', map { $_->{job_id} } messages(${ $exports->{out} })), $ja, 'and only its queue');
+$exports->{h}->kill_kill;
+
+# Resume of the all-jobs stream.
+my $resumed = open_stream("$api/events", "Last-Event-ID: $mark");
+ok(wait_for($resumed, qr/"job_id":$y,"event":"canceled"/), 'the events stream resumes');
+is(join(',', map { $_->{event_id} } messages(${ $resumed->{out} })), event_ids("id > $mark"),
+    'from Last-Event-ID');
+$resumed->{h}->kill_kill;
+
+# --- A dropped database connection -----------------------------------------------
+is(sql(q{SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
+         WHERE application_name = 'cadence-serve'}), 't', "the gateway's connections are terminated");
+# Events while the LISTEN connection is down must be replayed.
+my $z = sql(q{SELECT cadence.create_job('z', cadence.once(now() + interval '1 hour'))});
+my $ok = 0;
+for (1 .. 100) {
+    ($code) = http('GET', "$api/jobs");
+    if ($code == 200) { $ok = 1; last; }
+    usleep(100_000);
+}
+ok($ok, 'the API answers again');
+$node->poll_query_until('postgres',
+    q{SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'cadence-serve'
+      AND query = 'LISTEN cadence_status'})
+  or diag 'the LISTEN connection did not come back';
+sql("SELECT cadence.cancel_job($z)");
+ok(wait_for($all, qr/"job_id":$z,"event":"canceled"/), 'the stream receives later events');
+is(join(',', map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
+    'with no gap and no duplicate');
+
+# --- The database stopped and started ---------------------------------------------
+$node->stop('fast');
+($code, $body, $type) = http('GET', "$api/jobs");
+is($code, 503, 'a stopped database is 503');
+like($type, qr{^application/json}, 'as JSON');
+ok(eval { decode_json($body)->{detail} }, 'with a detail');
+$node->start;
+$ok = 0;
+for (1 .. 100) {
+    ($code) = http('GET', "$api/jobs");
+    if ($code == 200) { $ok = 1; last; }
+    usleep(100_000);
+}
+ok($ok, 'after a restart the API answers 200 again');
+my $w = sql(q{SELECT cadence.create_job('w', cadence.once(now() + interval '1 hour'))});
+ok(wait_for($all, qr/"job_id":$w,/), 'and the stream continues');
+is(join(',', map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
+    'still without a gap');
+$all->{h}->kill_kill;
+
+# --- The bearer token ------------------------------------------------------------
+my ($secure) = start_server('--token', 's3cret');
+($code, $body) = http('GET', "$secure/api/v1/jobs");
+is($code, 401, 'without the token: 401');
+like(decode_json($body)->{detail}, qr/bearer token/, 'with a detail');
+($code) = http('GET', "$secure/api/v1/jobs", 'Authorization: Bearer wrong');
+is($code, 401, 'a wrong token: 401');
+($code) = http('GET', "$secure/api/v1/jobs", 'Authorization: Bearer s3cret');
+is($code, 200, 'the right token: 200');
+($code) = http('GET', "$secure/api/v1/jobs?access_token=s3cret");
+is($code, 401, 'access_token is for stream URLs only');
+$s = open_stream("$secure/api/v1/jobs/$x/\$stream?access_token=s3cret");
+ok(wait_closed($s), 'a stream with ?access_token=');
+like(${ $s->{out} }, qr/"status":"completed"/, 'is served');
+($code) = http('GET', "$secure/");
+is($code, 200, 'the page itself needs no token');
+
+# --- Shutdown ---------------------------------------------------------------------
+for my $h (@servers) {
+    $h->signal('TERM');
+    ok($h->finish, 'SIGTERM stops cadence serve cleanly');
+}
+
+$node->stop;
+done_testing();
