@@ -12,6 +12,7 @@ STREAMS=${1:-"1 100 1000"}
 EVENTS=${2:-200}
 RATE=${3:-20}
 
+ulimit -n 65536 2>/dev/null || true  # the gateway and the clients hold a socket per stream
 start_benchmark_cluster ""
 "$PG_BINDIR/psql" -X -q -c "CREATE EXTENSION pg_cadence"
 port=$(free_port)
@@ -23,8 +24,6 @@ for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$port/api/v1/jobs?limit=1" >/dev/null && break
     sleep 0.1
 done
-ulimit -n 65536 2>/dev/null || true
-
 printf '%-8s %9s %9s %9s %15s %16s %14s\n' streams 'p50 ms' 'p99 ms' 'max ms' received 'KiB per stream' 'gateway CPU %'
 for n in $STREAMS; do
     read -r streams p50 p99 max received kib cpu < <(CLK_TCK=$(getconf CLK_TCK) \
