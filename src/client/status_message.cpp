@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/sse_message.hpp"
+
 namespace cadence::client {
 
 namespace {
@@ -15,39 +17,17 @@ std::string excerpt(std::string_view payload) {
     return std::string(payload.substr(0, limit)) + "...";
 }
 
-WatchEvent status_event(const json& message) {
-    WatchEvent e;
-    e.event_id = message.at("event_id").get<std::int64_t>();
-    e.job_id = message.at("job_id").get<std::int64_t>();
-    e.event = message.at("event").get<std::string>();
-    e.status = message.at("status").get<std::string>();
-    e.attempt = message.at("attempt").get<int>();
-    e.queue = message.at("queue").get<std::string>();
-    e.at = message.at("at").get<std::string>();
-    return e;
-}
-
 }  // namespace
 
 StatusNotification parse_status_notification(std::string_view payload) {
-    json messages = json::parse(payload, nullptr, /*allow_exceptions=*/false);
-    if (!messages.is_array())
-        throw PayloadError("notification payload is not a JSON array: " + excerpt(payload));
+    // One decoder for the gateway and watch (src/core/sse_message.cpp).
+    auto decoded = core::serve::parse_status_notification(payload);
+    if (!decoded) throw PayloadError("notification payload is not a JSON array: " + excerpt(payload));
     StatusNotification result;
-    for (const auto& message : messages) {
-        if (!message.is_object() || !message.contains("type") || !message["type"].is_string())
-            throw PayloadError("notification message without a \"type\": " + excerpt(payload));
-        auto type = message["type"].get<std::string>();
-        if (type == "resync") {
-            result.resync = true;
-        } else if (type == "status") {
-            try {
-                result.events.push_back(status_event(message));
-            } catch (const json::exception& e) {
-                throw PayloadError("status message with a missing or mistyped field (" +
-                                   std::string(e.what()) + "): " + excerpt(payload));
-            }
-        }
+    result.resync = decoded->resync;
+    for (auto& e : decoded->events) {
+        result.events.push_back(WatchEvent{e.event_id, e.job_id, std::move(e.event), std::move(e.status),
+                                           e.attempt, std::move(e.queue), std::move(e.at)});
     }
     return result;
 }

@@ -1,5 +1,7 @@
 #include "client/watch_target.hpp"
 
+#include "core/sse_message.hpp"
+
 namespace cadence::client {
 
 bool WatchTarget::matches(const WatchEvent& event) const {
@@ -11,9 +13,6 @@ bool WatchTarget::matches(const WatchEvent& event) const {
     return false;
 }
 
-bool is_final_status(std::string_view status) {
-    return status == "completed" || status == "fatal" || status == "canceled" ||
-           status == "deleted";
-}
+bool is_final_status(std::string_view status) { return core::serve::ends_job_stream(status); }
 
 }  // namespace cadence::client

@@ -50,16 +50,19 @@ TEST(StatusNotification, ResyncAloneAndUnknownTypes) {
     EXPECT_TRUE(parsed.events.empty());
 }
 
-TEST(StatusNotification, MalformedPayloadsSayWhatIsWrong) {
+TEST(StatusNotification, MalformedPayloadsSayWhatIsWrongOrAskForAReplay) {
     EXPECT_THROW(parse_status_notification("not json"), PayloadError);
     EXPECT_THROW(parse_status_notification(R"({"type":"resync"})"), PayloadError);
-    EXPECT_THROW(parse_status_notification(R"([{"event_id":1}])"), PayloadError);
     try {
-        parse_status_notification(R"([{"type":"status","event_id":"seven"}])");
+        parse_status_notification(R"({"seven": 7})");
         FAIL() << "no exception";
     } catch (const PayloadError& e) {
         EXPECT_NE(std::string(e.what()).find("seven"), std::string::npos) << e.what();
     }
+    // A message that cannot be read is treated as lost: the event log has it.
+    auto broken = parse_status_notification(R"([{"type":"status","event_id":"seven"}])");
+    EXPECT_TRUE(broken.resync);
+    EXPECT_TRUE(broken.events.empty());
 }
 
 TEST(EventLine, HasTheDocumentedFieldsInOrder) {
