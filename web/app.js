@@ -127,16 +127,26 @@ async function act(jobId, action) {
   }
 }
 
+// Re-reads one job. Events that arrive while a read is in flight are covered by
+// reading again when it returns older than the newest event seen.
 async function refreshJob(jobId) {
   if (pending.has(jobId)) return pending.get(jobId);
+  let again = false;
   const request = api(`/api/v1/jobs/${jobId}`).then((body) => {
     if (deleted.has(jobId)) return;
+    if ((body.job.event_id ?? 0) < (lastEvent.get(jobId) ?? 0)) {
+      again = true;  // read before the newest event committed
+      return;
+    }
     jobs.set(jobId, body.job);
     render(new Set([jobId]));
     if (selected === jobId) fillDetail(body);
   }).catch(() => {
     // Deleted (404) meanwhile, or not ours: its deleted event removes it.
-  }).finally(() => pending.delete(jobId));
+  }).finally(() => {
+    pending.delete(jobId);
+    if (again) refreshJob(jobId);
+  });
   pending.set(jobId, request);
   return request;
 }

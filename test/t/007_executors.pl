@@ -249,7 +249,7 @@ kill 'KILL', $victim;
 wait_for(qq{SELECT status = 'error' FROM cadence.jobs_status WHERE job_id = $doomed}, 'the lost run to be failed');
 like(last_event($doomed, 'error'), qr/ended during the run/, 'the lost run says why');
 is(last_event($doomed, 'executor_lost'), 'true', '... and is marked as lost');
-ok(sql(qq{SELECT run_at > now() + interval '50 minutes' FROM cadence.jobs_status WHERE job_id = $doomed}) eq 't',
+ok(sql(qq{SELECT run_at > now() + interval '45 minutes' FROM cadence.jobs_status WHERE job_id = $doomed}) eq 't',
     'and follows the retry rules');
 my $after = sql(q{SELECT cadence.create_job('after the crash', cadence.once(), sql => 'SELECT 1')});
 wait_status($after, 'completed');
