@@ -214,6 +214,20 @@ void SseStream::on_shutdown() { close(); }
 
 void SseStream::write(std::string text) {
     if (closed_) return;
+    if (!writing_) {
+        // Most writes fit the socket's buffer at once: send them now, without a
+        // round through the event loop (one fan-out touches every stream).
+        boost::system::error_code error;
+        socket_.non_blocking(true, error);
+        std::size_t sent = error ? 0 : socket_.write_some(asio::buffer(text), error);
+        if (error && error != asio::error::would_block && error != asio::error::try_again)
+            return close();
+        if (sent == text.size()) {
+            if (finishing_) close();
+            return;
+        }
+        text.erase(0, sent);
+    }
     outbox_bytes_ += text.size();
     outbox_.push_back(std::move(text));
     if (outbox_bytes_ > max_backlog_bytes) return close();
