@@ -240,7 +240,13 @@ async function showDetail(jobId) {
   selected = jobId;
   $('detail').hidden = false;
   try {
-    fillDetail(await api(`/api/v1/jobs/${jobId}`));
+    const body = await api(`/api/v1/jobs/${jobId}`);
+    fillDetail(body);
+    // The row takes what the panel read (progress moves without events).
+    if (!deleted.has(jobId) && (body.job.event_id ?? 0) >= (lastEvent.get(jobId) ?? 0)) {
+      jobs.set(jobId, body.job);
+      render();
+    }
   } catch (error) {
     $('detail-title').textContent = `Job ${jobId}: ${error.message}`;
   }
