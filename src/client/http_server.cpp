@@ -120,7 +120,7 @@ private:
         }
         stream_.expires_never();
         auto sse = std::make_shared<SseStream>(stream_.release_socket(), context_.pool,
-                                               context_.hub, std::move(stream));
+                                               context_.hub, std::move(stream), context_.keepalive);
         sse->start();
     }
 

@@ -3,6 +3,8 @@
 // handlers or hands the socket to an SSE stream, and serves the static page.
 #pragma once
 
+#include <chrono>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
@@ -22,6 +24,7 @@ struct ServerContext {
     ApiRoutes& api;
     StaticFiles& files;
     std::optional<std::string> token;
+    std::chrono::seconds keepalive;  // period of the streams' keepalive comments
 };
 
 class HttpServer {

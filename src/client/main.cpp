@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     serve->add_option("--pool", serve_options.pool, "database connections for queries")
         ->capture_default_str();
+    serve->add_option("--keepalive", serve_options.keepalive_seconds,
+                      "seconds between the streams' keepalive comments (1-3600)")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);

@@ -27,6 +27,9 @@ int run_serve(const ServeOptions& options) {
     if (options.pool < 1 || options.pool > 64)
         throw ClientError("invalid --pool " + std::to_string(options.pool) +
                           ": expected 1 to 64 connections");
+    if (options.keepalive_seconds < 1 || options.keepalive_seconds > 3600)
+        throw ClientError("invalid --keepalive " + std::to_string(options.keepalive_seconds) +
+                          ": expected 1 to 3600 seconds");
     std::signal(SIGPIPE, SIG_IGN);  // a vanished client is a write error, not a signal
 
     asio::io_context io(1);
@@ -51,7 +54,8 @@ int run_serve(const ServeOptions& options) {
     StaticFiles files(options.static_dir);
     std::optional<HttpServer> server;
     try {
-        server.emplace(io, endpoint, ServerContext{pool, hub, api, files, options.token});
+        server.emplace(io, endpoint, ServerContext{pool, hub, api, files, options.token,
+                                                          std::chrono::seconds(options.keepalive_seconds)});
     } catch (const boost::system::system_error& e) {
         throw ClientError("cannot listen on " + options.listen + ": " + e.code().message());
     }

@@ -12,6 +12,7 @@ struct ServeOptions {
     std::optional<std::string> token;
     std::string static_dir;
     int pool = 4;
+    int keepalive_seconds = 15;  // ": keepalive" comment period on every stream
 };
 
 // Runs until SIGINT or SIGTERM; returns the exit status. Throws ClientError for

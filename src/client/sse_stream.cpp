@@ -12,7 +12,6 @@ using core::serve::StreamEvent;
 
 namespace {
 
-constexpr auto keepalive_period = std::chrono::seconds(15);
 // A client that reads slower than this much backlog is dropped (it can resume
 // with Last-Event-ID).
 constexpr std::size_t max_backlog_bytes = 4 << 20;
@@ -48,8 +47,9 @@ std::string json_response(int status, const std::string& reason, const std::stri
 }  // namespace
 
 SseStream::SseStream(asio::ip::tcp::socket socket, PgPool& pool, StatusHub& hub,
-                     StreamRequest request)
+                     StreamRequest request, std::chrono::seconds keepalive_period)
     : socket_(std::move(socket)),
+      keepalive_period_(keepalive_period),
       pool_(pool),
       hub_(hub),
       request_(std::move(request)),
@@ -265,7 +265,7 @@ void SseStream::watch_peer() {
 }
 
 void SseStream::schedule_keepalive() {
-    keepalive_.expires_after(keepalive_period);
+    keepalive_.expires_after(keepalive_period_);
     auto self = shared_from_this();
     keepalive_.async_wait([self](const boost::system::error_code& error) {
         if (error || self->closed_ || self->finishing_) return;

@@ -5,6 +5,8 @@
 // a keepalive comment every 15 seconds. A job stream ends after a terminal status.
 #pragma once
 
+#include <chrono>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -30,7 +32,7 @@ struct StreamRequest {
 class SseStream : public StatusSubscriber, public std::enable_shared_from_this<SseStream> {
 public:
     SseStream(boost::asio::ip::tcp::socket socket, PgPool& pool, StatusHub& hub,
-              StreamRequest request);
+              StreamRequest request, std::chrono::seconds keepalive_period);
 
     // Subscribes, reads the starting point, then answers (404/503 JSON, or the stream).
     void start();
@@ -56,6 +58,7 @@ private:
     void close();
 
     boost::asio::ip::tcp::socket socket_;
+    std::chrono::seconds keepalive_period_;
     PgPool& pool_;
     StatusHub& hub_;
     StreamRequest request_;

@@ -100,6 +100,17 @@ sub event_ids {
     return join ',', split /\n/, sql("SELECT id FROM cadence.job_events WHERE $where ORDER BY id");
 }
 
+# Waits until a server's LISTEN connection is up (it says so on stderr).
+sub wait_listening {
+    my ($h, $err) = @_;
+    for (1 .. 200) {
+        $h->pump_nb;
+        return 1 if $$err =~ /listening on channel cadence_status/;
+        usleep(50_000);
+    }
+    die "cadence serve did not LISTEN: $$err";
+}
+
 my ($base) = start_server();
 my $api = "$base/api/v1";
 
@@ -294,6 +305,57 @@ ok(wait_closed($s), 'a stream with ?access_token=');
 like(${ $s->{out} }, qr/"status":"completed"/, 'is served');
 ($code) = http('GET', "$secure/");
 is($code, 200, 'the page itself needs no token');
+
+# --- Keepalive ----------------------------------------------------------------------
+my ($brisk) = start_server('--keepalive', '1');
+$s = open_stream("$brisk/api/v1/events");
+ok(wait_for($s, qr/^: keepalive\n\n.*^: keepalive\n\n/ms), 'a keepalive comment every --keepalive seconds');
+$s->{h}->kill_kill;
+
+# --- The connecting role decides what the gateway shows ----------------------------
+sql(q{CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN});
+my $alice_dsn = $node->connstr('postgres') . ' user=alice application_name=cadence-serve';
+my $saved_dsn = $dsn;
+$dsn = $alice_dsn;
+my ($alice_base, $alice_h, $alice_err) = start_server();
+$dsn = $saved_dsn;
+wait_listening($alice_h, $alice_err);
+$s = open_stream("$alice_base/api/v1/events");
+usleep(300_000);
+my $alice_job = $node->safe_psql('postgres', q{SET ROLE alice;
+    SELECT cadence.create_job('alice job', cadence.once(now() + interval '1 hour'))});
+my $bob_job = $node->safe_psql('postgres', q{SET ROLE bob;
+    SELECT cadence.create_job('bob job', cadence.once(now() + interval '1 hour'))});
+my $after_bob = $node->safe_psql('postgres', q{SET ROLE alice;
+    SELECT cadence.create_job('alice again', cadence.once(now() + interval '1 hour'))});
+ok(wait_for($s, qr/"job_id":$after_bob\b/), "a role's stream shows its own jobs' events");
+unlike(${ $s->{out} }, qr/"job_id":$bob_job\b/, "... and not another role's");
+$s->{h}->kill_kill;
+($code, $body) = get_json("$alice_base/api/v1/jobs");
+is(join(',', sort map { $_->{job_id} } @{ $body->{jobs} }), join(',', sort ($alice_job, $after_bob)),
+    "the list holds the role's own jobs only");
+($code) = http('GET', "$alice_base/api/v1/jobs/$bob_job");
+is($code, 404, "another role's job is not found");
+
+# --- A resync notice: streams replay from the event log -----------------------------
+# With a 16-event hand-off queue, 200 events in one transaction overflow it; the
+# publisher then sends a resync notice instead of the events that did not fit.
+$node->append_conf('postgresql.conf', "cadence.status_queue_size = 16\n");
+$node->restart;
+my ($fresh, $fresh_h, $fresh_err) = start_server();
+wait_listening($fresh_h, $fresh_err);
+$s = open_stream("$fresh/api/v1/events");
+usleep(300_000);
+my $burst_first = sql(q{SELECT max(id) FROM cadence.job_events}) + 1;
+sql(q{SELECT count(cadence.create_job('burst ' || i, cadence.once(now() + interval '1 hour'))) FROM generate_series(1, 200) i});
+my $burst_ids = event_ids("id >= $burst_first");
+my $last_burst = (split /,/, $burst_ids)[-1];
+ok(wait_for($s, qr/^id: $last_burst$/m), 'after an overflow, the stream receives the last event of the burst');
+ok(sql(q{SELECT resyncs >= 1 FROM cadence.scheduler}) eq 't', '(the hand-off queue did overflow)');
+my @burst_seen = grep { $_->{event_id} >= $burst_first } messages(${ $s->{out} });
+is(join(',', sort { $a <=> $b } map { $_->{event_id} } @burst_seen), $burst_ids,
+    'every event of the burst exactly once, though most were never notified');
+$s->{h}->kill_kill;
 
 # --- Shutdown ---------------------------------------------------------------------
 for my $h (@servers) {
