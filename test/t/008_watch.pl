@@ -33,7 +33,9 @@ sub start_watch {
 }
 sub lines_of {
     my ($w) = @_;
-    return map { decode_json($_) } grep { length } split /\n/, $w->{out};
+    # Only complete lines: the output may be read in the middle of one.
+    my ($complete) = $w->{out} =~ /\A(.*\n)?/s;
+    return map { decode_json($_) } grep { length } split /\n/, $complete // '';
 }
 # Pumps until $cond->(@lines) holds or 60 s pass.
 sub wait_lines {
@@ -224,6 +226,30 @@ note("watch --job stderr:\n$wj->{err}\nwatch --queue stderr:\n$wq->{err}");
 my $new_pids = sql(q{SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cadence-watch'});
 is($new_pids, 0, 'no watch is left connected');
 isnt($old_pids, '', 'the watches had been connected as cadence-watch');
+
+# A resync notice: with a 16-event hand-off queue, 200 events in one transaction
+# overflow it and most are never notified; watch --all replays them from the log.
+$node->append_conf('postgresql.conf', "cadence.status_queue_size = 16\n");
+$node->restart;
+$node->poll_query_until('postgres',
+    q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL}) or die 'no scheduler';
+my $wa = start_watch('--all');
+usleep(500_000);    # subscribed
+my $burst_first = sql(q{SELECT coalesce(max(id), 0) FROM cadence.job_events}) + 1;
+sql(q{SELECT count(cadence.create_job('burst ' || i, cadence.once(now() + interval '1 hour')))
+      FROM generate_series(1, 200) i});
+my $want_burst = logged_ids("id >= $burst_first");
+ok(wait_lines($wa, 'the whole burst', sub {
+            my %got = map { $_->{event_id} => 1 } @_;
+            !grep { !$got{$_} } split /,/, $want_burst }),
+    'after an overflow, watch --all printed every event of the burst');
+ok(sql(q{SELECT resyncs >= 1 FROM cadence.scheduler}) eq 't', '(the hand-off queue did overflow)');
+usleep(300_000);
+$wa->{h}->pump_nb if $wa->{h}->pumpable;
+$wa->{h}->signal('INT');
+is(finish_watch($wa), 0, 'watch --all exits 0 on SIGINT');
+my @burst = grep { $_->{event_id} >= $burst_first } lines_of($wa);
+ok(no_duplicates(@burst), 'each of them once');
 
 $node->stop;
 done_testing();
