@@ -3,7 +3,7 @@
 # on): with 1, 100 and 1,000 concurrent streams on /api/v1/events (STREAMS), the time
 # from a committed status event to each client receiving it (p50, p99, max), the
 # gateway's memory per stream and its CPU while EVENTS events are committed at RATE
-# per second. Clients run in one Node.js process on the same machine.
+# per second. The clients are one epoll loop (bench/sse_latency.cpp) on the same machine.
 #
 # Usage: bench/sse_bench.sh [STREAMS] [EVENTS] [RATE]   (default "1 100 1000" 200 20)
 set -euo pipefail
@@ -26,8 +26,8 @@ for _ in $(seq 1 100); do
 done
 printf '%-8s %9s %9s %9s %15s %16s %14s\n' streams 'p50 ms' 'p99 ms' 'max ms' received 'KiB per stream' 'gateway CPU %'
 for n in $STREAMS; do
-    read -r streams p50 p99 max received kib cpu < <(CLK_TCK=$(getconf CLK_TCK) \
-        node "$CADENCE_ROOT/bench/sse_latency.mjs" "http://127.0.0.1:$port" "$gateway" "$n" "$EVENTS" "$RATE")
+    read -r streams p50 p99 max received kib cpu < <("$BUILD_DIR/cadence_sse_bench" 127.0.0.1 "$port" \
+        "$gateway" "$n" "$EVENTS" "$RATE" "host=$WORK_DIR port=$PGPORT user=postgres dbname=postgres")
     printf '%-8s %9s %9s %9s %15s %16s %14s\n' "$streams" "$p50" "$p99" "$max" "$received" "$kib" \
         "$(awk "BEGIN { printf \"%.1f\", $cpu / 10 }")"
     "$PG_BINDIR/psql" -X -q -c "SELECT count(cadence.delete_job(id)) FROM cadence.jobs" >/dev/null

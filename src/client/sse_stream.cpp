@@ -56,6 +56,9 @@ SseStream::SseStream(asio::ip::tcp::socket socket, PgPool& pool, StatusHub& hub,
       keepalive_(socket_.get_executor()) {}
 
 void SseStream::start() {
+    // Writes are tried at once (see write); set once here, as it costs a system call.
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);
     // Subscribe first: events published while the state is read wait in pending_.
     hub_.subscribe(shared_from_this());
     auto self = shared_from_this();
@@ -218,8 +221,7 @@ void SseStream::write(std::string text) {
         // Most writes fit the socket's buffer at once: send them now, without a
         // round through the event loop (one fan-out touches every stream).
         boost::system::error_code error;
-        socket_.non_blocking(true, error);
-        std::size_t sent = error ? 0 : socket_.write_some(asio::buffer(text), error);
+        std::size_t sent = socket_.write_some(asio::buffer(text), error);
         if (error && error != asio::error::would_block && error != asio::error::try_again)
             return close();
         if (sent == text.size()) {
