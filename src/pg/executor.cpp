@@ -22,6 +22,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
+#include "mb/pg_wchar.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -54,6 +55,7 @@ struct ExecutorSlot {
     bool idle;                 // about to look for due runs, or asleep: may be woken
     bool woken;                // its latch was set for work it has not looked for yet
     int64 job_id;              // the run it holds, or no_job
+    int64 run_event_id;        // that run's running event: only later events stop it
     bool in_body;              // the owner's SQL is executing: a stop interrupts it
     bool stop_requested;       // the run was canceled or deleted meanwhile
     TimestampTz run_started;   // when it claimed the run it holds
@@ -123,6 +125,8 @@ void hold_cancels() { QueryCancelHoldoffCount = 1; }
 
 // Called inside the run's transaction, just before the owner's SQL.
 void begin_body(int64 job_id) {
+    // Before in_body is published: from then on a stop's SIGINT is for this run.
+    QueryCancelPending = false;  // a stale cancel aimed at an earlier run
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
     bool stopped = my_slot->stop_requested;
     my_slot->in_body = !stopped;
@@ -132,7 +136,6 @@ void begin_body(int64 job_id) {
                         errmsg("the run of job %lld was canceled before its SQL started",
                                static_cast<long long>(job_id))));
     }
-    QueryCancelPending = false;  // a stale cancel aimed at an earlier run
     QueryCancelHoldoffCount = 0;
 }
 
@@ -149,6 +152,7 @@ bool end_body() {
 // A claimed run.
 struct Claim {
     int64 job_id;
+    int64 event_id;  // its running event
     Oid owner;
     int64 timeout_ms;
     const char* body;  // in run_context
@@ -248,7 +252,7 @@ bool claim_next(Claim& claim) {
                            PointerGetDatum(construct_array(queues, n, TEXTOID, -1, false, TYPALIGN_INT)),
                            PointerGetDatum(construct_array(counts, n, INT4OID, 4, true, TYPALIGN_INT))};
         int rc = SPI_execute_with_args(
-            "SELECT job_id, owner, body, timeout_ms FROM cadence._executor_claim($1, $2, $3)", 3,
+            "SELECT job_id, owner, body, timeout_ms, event_id FROM cadence._executor_claim($1, $2, $3)", 3,
             types, values, nullptr, false, 1);
         if (rc < 0) elog(ERROR, "pg_cadence executor: claiming failed: %d", rc);
         bool found = SPI_processed > 0;
@@ -261,12 +265,14 @@ bool claim_next(Claim& claim) {
             claim.body = MemoryContextStrdup(run_context, SPI_getvalue(row, desc, 3));
             Datum timeout = SPI_getbinval(row, desc, 4, &null);
             claim.timeout_ms = null ? 0 : DatumGetInt64(timeout);
+            claim.event_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &null));
             // Before the commit: once it is visible, a cancel must find this slot holding it.
             LWLockAcquire(pool->lock, LW_EXCLUSIVE);
             forward_wake = my_slot->woken;
             my_slot->woken = false;
             my_slot->idle = false;
             my_slot->job_id = claim.job_id;
+            my_slot->run_event_id = claim.event_id;
             my_slot->stop_requested = false;
             my_slot->run_started = GetCurrentTimestamp();
             LWLockRelease(pool->lock);
@@ -288,10 +294,45 @@ const char* last_command_tag(const char* sql) {
     return GetCommandTagName(CreateCommandTag(last->stmt));
 }
 
+// PostgreSQL's text in the server encoding, as UTF-8 for the JSON of the event.
+std::string utf8_text(const char* text) {
+    if (text == nullptr) return {};
+    const char* converted = text;
+    try {
+        converted = pg_guard([&]() noexcept {
+            return pg_server_to_any(text, static_cast<int>(strlen(text)), PG_UTF8);
+        });
+    } catch (const PgError&) {
+        // Not convertible: the JSON encoder replaces what is not UTF-8.
+    }
+    return std::string(converted);
+}
+
 core::RunError run_error_of(const ErrorData* e) {
-    auto text = [](const char* s) { return std::string(s != nullptr ? s : ""); };
-    return core::RunError{unpack_sql_state(e->sqlerrcode), text(e->message), text(e->detail),
-                          text(e->hint), text(e->context)};
+    return core::RunError{unpack_sql_state(e->sqlerrcode), utf8_text(e->message),
+                          utf8_text(e->detail), utf8_text(e->hint), utf8_text(e->context)};
+}
+
+// Records a failed run in a transaction of its own. Should the details not be
+// storable (an encoding problem), a plain message is recorded instead.
+void record_failure(const Claim& claim, const std::string& action, const std::string& details) {
+    static const std::string fallback =
+        R"json({"error": "the run failed; its error could not be recorded (see the server log)"})json";
+    for (const std::string* attempt : {&details, &fallback}) {
+        try {
+            MemoryContextSwitchTo(run_context);
+            pg_guard([&]() noexcept {
+                begin_transaction("pg_cadence executor: recording a failed run");
+                (void)record_outcome(claim.job_id, action.c_str(), attempt->c_str());
+                commit_transaction();
+            });
+            return;
+        } catch (const PgError& e) {
+            ereport(WARNING, (errmsg("%s could not record how job %lld ended: %s", my_label,
+                                     static_cast<long long>(claim.job_id), e.what())));
+            pg_guard([&]() noexcept { AbortCurrentTransaction(); });
+        }
+    }
 }
 
 // Runs a claimed run: the owner's SQL and the record of its completion in one
@@ -303,15 +344,21 @@ void run_claimed(const Claim& claim) {
     int armed_ms = 0;
     const char* tag = nullptr;
     uint64 rows = 0;
+    Clock::time_point armed{};
     Clock::time_point started{};
     Clock::time_point finished{};
-    std::string details;
-    std::string action;
-    MemoryContextSwitchTo(run_context);  // where a caught error is copied to
+    const ErrorData* caught = nullptr;  // a PostgreSQL error, copied into run_context
+    std::string failure;                // or a C++ one
+    // Every guard starts in run_context, so that a caught error outlives the abort.
+    auto guarded = [&](auto&& body) {
+        MemoryContextSwitchTo(run_context);
+        pg_guard(body);
+    };
     try {
-        pg_guard([&]() noexcept {
+        guarded([&]() noexcept {
             begin_transaction(claim.body);
             Owner owner = check_owner(claim.owner, claim.job_id);
+            armed = Clock::now();
             nest_level = begin_owner_session(owner, claim.timeout_ms, &armed_ms);
             begin_body(claim.job_id);
             started = Clock::now();
@@ -325,12 +372,11 @@ void run_claimed(const Claim& claim) {
         });
         // Only the owner's SQL may be interrupted.
         bool stopped = end_body();
-        pg_guard([&]() noexcept { end_owner_session(nest_level); });
-        nest_level = 0;
+        guarded([&]() noexcept { end_owner_session(nest_level); });
         if (stopped) throw core::Error(core::ErrorKind::wrong_state, "the run was canceled");
         auto outcome = core::completed_run(
             tag, rows, std::chrono::duration_cast<core::Millis>(finished - started));
-        pg_guard([&]() noexcept {
+        guarded([&]() noexcept {
             pgstat_report_activity(STATE_RUNNING, "pg_cadence executor: recording a completed run");
             if (record_outcome(claim.job_id, "complete", outcome.details.c_str()) == nullptr) {
                 // Canceled or deleted while it ran: its work is rolled back.
@@ -342,30 +388,34 @@ void run_claimed(const Claim& claim) {
         });
         return;
     } catch (const PgError& e) {
-        MemoryContextSwitchTo(run_context);
-        core::RunError error = run_error_of(e.data());
-        auto elapsed = std::chrono::duration_cast<core::Millis>(
-            Clock::now() - (started == Clock::time_point{} ? Clock::now() : started));
-        bool stopped = end_body();
+        caught = e.data();
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    // The run's transaction failed: undo it (and the owner's identity), then say why.
+    bool stopped = end_body();
+    guarded([&]() noexcept {
+        leave_owner_sql();
+        AbortCurrentTransaction();
+        end_owner_session(0);
+    });
+    std::string action = "fail";
+    std::string details;
+    try {
+        core::RunError error = caught != nullptr ? run_error_of(caught)
+                               : stopped ? core::RunError{"57014", "the run was canceled", "", "", ""}
+                                         : core::RunError{"XX000", failure, "", "", ""};
+        // Timed from when the statement timeout was armed (at or after `armed`).
+        auto elapsed = armed == Clock::time_point{}
+                           ? core::Millis(0)
+                           : std::chrono::duration_cast<core::Millis>(Clock::now() - armed);
         auto outcome = core::failed_run(error, stopped, elapsed, core::Millis(armed_ms));
         action = outcome.action;
         details = outcome.details;
     } catch (const std::exception& e) {
-        bool stopped = end_body();
-        core::RunError error{"XX000", e.what(), "", "", ""};
-        if (stopped) error = core::RunError{"57014", "the run was canceled", "", "", ""};
-        auto outcome = core::failed_run(error, stopped, core::Millis(0), core::Millis(0));
-        action = outcome.action;
-        details = outcome.details;
+        details = R"json({"error": "the run failed; its error could not be described"})json";
     }
-    // The failed transaction's work is undone; the failure is recorded in a new one.
-    pg_guard([&]() noexcept {
-        end_owner_session(0);
-        AbortCurrentTransaction();
-        begin_transaction("pg_cadence executor: recording a failed run");
-        (void)record_outcome(claim.job_id, action.c_str(), details.c_str());
-        commit_transaction();
-    });
+    record_failure(claim, action, details);
 }
 
 void count_run() {
@@ -471,14 +521,16 @@ void wake_executors(int runs) {
     for (int i = 0; i < count; ++i) SetLatch(&ProcGlobal->allProcs[procnos[i]].procLatch);
 }
 
-void stop_runs_of(const std::vector<int64>& job_ids) noexcept {
-    if (pool == nullptr || job_ids.empty()) return;
+void stop_runs_of(const std::vector<std::pair<int64, int64>>& ended) noexcept {
+    if (pool == nullptr || ended.empty()) return;
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < pool->count; ++i) {
         ExecutorSlot& slot = pool->slots[i];
         if (slot.pid == 0 || slot.job_id == no_job) continue;
-        for (int64 id : job_ids) {
-            if (id != slot.job_id) continue;
+        for (const auto& [job_id, event_id] : ended) {
+            // An event from before this run's claim (the previous run's end,
+            // committed just before it was claimed again) is not about this run.
+            if (job_id != slot.job_id || event_id <= slot.run_event_id) continue;
             slot.stop_requested = true;
             // Under the lock: the executor leaves its SQL under it too, so the signal
             // can only reach the statement of this run.

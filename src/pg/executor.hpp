@@ -10,6 +10,7 @@
 #pragma once
 #include "pg/postgres.hpp"
 
+#include <utility>
 #include <vector>
 
 namespace cadence::pg {
@@ -21,8 +22,9 @@ void register_executors();
 // Wakes up to `runs` idle executors: that many runs of SQL jobs became due.
 void wake_executors(int runs);
 
-// After a commit that gave these jobs a status other than running: interrupts
-// the statements of executors running them. May not fail.
-void stop_runs_of(const std::vector<int64>& job_ids) noexcept;
+// After a commit that gave these jobs (job id, event id) a status other than
+// running: interrupts the statements of executors running them, when the event
+// came after their claim. May not fail.
+void stop_runs_of(const std::vector<std::pair<int64, int64>>& ended) noexcept;
 
 }  // namespace cadence::pg

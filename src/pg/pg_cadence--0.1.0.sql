@@ -785,12 +785,18 @@ END $$;
 -- call these as the bootstrap superuser; the job's SQL itself runs as its owner.
 -------------------------------------------------------------------------------
 
+-- One row per queue with an executor limit: claims in that queue lock it in turn.
+-- (A row of the extension's own table, not an advisory lock: any role can take
+-- an advisory lock and would stall the executors.)
+CREATE TABLE cadence.executor_queue_turns (queue text PRIMARY KEY);
+REVOKE ALL ON cadence.executor_queue_turns FROM PUBLIC;
+
 -- Claims the first due run of a SQL job, in (run_at, job_id) order, for executor
 -- `worker`, skipping queues that already run as many as their limit allows, and
 -- marks it running. Returns nothing when no run is due.
 CREATE FUNCTION cadence._executor_claim(worker text, limited_queues text[], queue_limits int[])
     RETURNS TABLE (job_id bigint, owner oid, body text, timeout_ms bigint, attempt int,
-                   run_at timestamptz)
+                   run_at timestamptz, event_id bigint)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -823,7 +829,8 @@ BEGIN
         i := array_position(limited_queues, s.queue);
         IF i IS NOT NULL THEN
             -- Claims in a limited queue take turns, so that two never both take the last place.
-            PERFORM pg_advisory_xact_lock(hashtext('pg_cadence executor queue'), hashtext(s.queue));
+            INSERT INTO cadence.executor_queue_turns VALUES (s.queue) ON CONFLICT DO NOTHING;
+            PERFORM FROM cadence.executor_queue_turns t WHERE t.queue = s.queue FOR UPDATE;
             IF (SELECT count(*) FROM cadence.jobs_status x
                 WHERE x.kind = 'sql' AND x.status = 'running' AND x.queue = s.queue) >= queue_limits[i] THEN
                 full_queues := array_append(full_queues, s.queue);
@@ -841,6 +848,7 @@ BEGIN
     timeout_ms := ceil(extract(epoch FROM j.timeout) * 1000)::bigint;
     attempt := s.attempt;
     run_at := due;
+    event_id := s.status_event_id;  -- its running event: later events of the job may stop it
     RETURN NEXT;
 END $$;
 

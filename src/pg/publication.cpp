@@ -110,9 +110,9 @@ void push_committed() noexcept {
     });
     // A run that is no longer running (canceled, deleted) stops its executor's statement.
     try {
-        std::vector<int64> ended;
+        std::vector<std::pair<int64, int64>> ended;
         for (const Pending& p : pending)
-            if (p.entry.status != running_status) ended.push_back(p.entry.job_id);
+            if (p.entry.status != running_status) ended.emplace_back(p.entry.job_id, p.entry.event_id);
         stop_runs_of(ended);
     } catch (...) {
         // Out of memory: the executor finds out when it records the run, and rolls it back.

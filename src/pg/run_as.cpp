@@ -34,6 +34,7 @@ namespace {
 
 bool owner_sql_running = false;
 GucStringCheckHook original_session_authorization_check = nullptr;
+GucStringAssignHook original_session_authorization_assign = nullptr;
 
 // session_authorization's check hook in an executor. A C callback: nothing may throw.
 bool check_session_authorization(char** value, void** extra, GucSource source) {
@@ -47,6 +48,56 @@ bool check_session_authorization(char** value, void** extra, GucSource source) {
     }
     return original_session_authorization_check == nullptr ||
            original_session_authorization_check(value, extra, source);
+}
+
+// session_authorization's assign hook in an executor. RESET SESSION AUTHORIZATION
+// skips the check hook and assigns the setting's default, which a database
+// setting can make a superuser: while the owner's SQL runs, any assignment of a
+// role ends the executor at once (the run is then recorded as lost). NULL (no
+// default, the usual case) assigns nothing.
+void assign_session_authorization(const char* value, void* extra) {
+    if (owner_sql_running && value != nullptr) {
+        ereport(FATAL, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("a pg_cadence job tried to change its session authorization to \"%s\"", value),
+                        errdetail("The executor ends rather than run the job's SQL with other rights.")));
+    }
+    if (original_session_authorization_assign != nullptr) original_session_authorization_assign(value, extra);
+}
+
+// The settings the executor's own login role brought (ALTER ROLE ... SET for the
+// bootstrap superuser) are not the owner's: they go back to their built-in
+// values for the run, inside its nest level, before the owner's settings apply.
+void forget_login_role_settings() {
+    struct config_generic** variables = get_guc_variables();
+    int count = GetNumConfigOptions();
+    for (int i = 0; i < count; ++i) {
+        struct config_generic* variable = variables[i];
+        if (variable->source != PGC_S_USER && variable->source != PGC_S_DATABASE_USER) continue;
+        char text[64];
+        const char* boot = text;
+        switch (variable->vartype) {
+        case PGC_BOOL:
+            boot = reinterpret_cast<struct config_bool*>(variable)->boot_val ? "on" : "off";
+            break;
+        case PGC_INT:
+            snprintf(text, sizeof(text), "%d", reinterpret_cast<struct config_int*>(variable)->boot_val);
+            break;
+        case PGC_REAL:
+            snprintf(text, sizeof(text), "%.17g", reinterpret_cast<struct config_real*>(variable)->boot_val);
+            break;
+        case PGC_STRING:
+            boot = reinterpret_cast<struct config_string*>(variable)->boot_val;
+            if (boot == nullptr) boot = "";
+            break;
+        case PGC_ENUM: {
+            auto* e = reinterpret_cast<struct config_enum*>(variable);
+            boot = config_enum_lookup_by_value(e, e->boot_val);
+            break;
+        }
+        }
+        (void)set_config_option(variable->name, boot, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET,
+                                true, WARNING, false);
+    }
 }
 
 }  // namespace
@@ -89,6 +140,7 @@ int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms) {
     SetSessionAuthorization(owner.oid, owner.superuser);
     owner_sql_running = true;
     int nest_level = NewGUCNestLevel();
+    forget_login_role_settings();
 
     // The settings a login of the owner would get. A login applies them as defaults,
     // which no transaction end would undo; here they are session settings, undone
@@ -121,9 +173,13 @@ void run_commit_work_as_owner() {
     }
 }
 
-void end_owner_session(int nest_level) {
+void leave_owner_sql() {
     disable_timeout(STATEMENT_TIMEOUT, false);
     owner_sql_running = false;
+}
+
+void end_owner_session(int nest_level) {
+    leave_owner_sql();
     if (nest_level > 0) AtEOXact_GUC(false, nest_level);
     SetSessionAuthorization(BOOTSTRAP_SUPERUSERID, true);
 }
@@ -151,6 +207,8 @@ void guard_session_authorization() {
         if (variable->check_hook == check_session_authorization) return;
         original_session_authorization_check = variable->check_hook;
         variable->check_hook = check_session_authorization;
+        original_session_authorization_assign = variable->assign_hook;
+        variable->assign_hook = assign_session_authorization;
         return;
     }
     elog(ERROR, "pg_cadence executor: the session_authorization setting was not found");

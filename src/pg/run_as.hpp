@@ -35,6 +35,10 @@ int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms);
 // cursors) while still the owner, so that none of it runs with the executor's rights.
 void run_commit_work_as_owner();
 
+// Disarms the timeout and ends the owner's SQL (before an abort, which may
+// restore settings).
+void leave_owner_sql();
+
 // Disarms the timeout, undoes the owner's settings and becomes the executor again.
 // After an error, pass nest_level 0: the aborted transaction undid the settings.
 void end_owner_session(int nest_level);
@@ -44,7 +48,7 @@ void end_owner_session(int nest_level);
 void discard_session_state();
 
 // Installed once in each executor: refuses SET SESSION AUTHORIZATION while a
-// run's SQL executes.
+// run's SQL executes, and ends the executor if a RESET would assign another role.
 void guard_session_authorization();
 
 }  // namespace cadence::pg

@@ -4,6 +4,7 @@
 # than it has itself; a crashed executor's run ends as an error.
 use strict;
 use warnings;
+use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -174,6 +175,30 @@ is(sql(q{SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'}), '0', 'its 
 is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE application_name = 'changed by a job'}), '0',
     'its settings are undone');
 
+# The executor's own login role's settings are not the owner's.
+sql(q{ALTER ROLE postgres SET session_replication_role = replica});
+sql(q{SELECT pg_terminate_backend(pid) FROM cadence.executors});
+wait_for(q{SELECT count(*) = 2 FROM cadence.executors WHERE state = 'idle'}, 'the executors back');
+my $srr = as_role('alice', q{SELECT cadence.create_job('srr', cadence.once(), sql => $$
+    INSERT INTO seen SELECT 'srr', session_user, current_setting('session_replication_role')$$)});
+wait_status($srr, 'completed');
+is(sql(q{SELECT what FROM seen WHERE job = 'srr'}), 'origin',
+    "a setting of the executor's login role (session_replication_role) does not reach a job");
+sql(q{ALTER ROLE postgres RESET session_replication_role});
+
+# A default session_authorization planted by a database setting: RESET SESSION
+# AUTHORIZATION in a job must not make it that role (the executor ends instead).
+sql(q{ALTER DATABASE postgres SET session_authorization = postgres});
+sql(q{SELECT pg_terminate_backend(pid) FROM cadence.executors});
+wait_for(q{SELECT count(*) = 2 FROM cadence.executors WHERE state = 'idle'}, 'the executors back');
+sql(q{ALTER DATABASE postgres RESET session_authorization});
+my $planted = as_role('alice', q{SELECT cadence.create_job('planted', cadence.once(), max_attempts => 1, sql => $$
+    RESET SESSION AUTHORIZATION; INSERT INTO seen SELECT 'planted', session_user, current_setting('is_superuser')$$)});
+wait_status($planted, 'fatal');
+is(sql(q{SELECT count(*) FROM seen WHERE job = 'planted'}), '0', 'RESET to a planted superuser default runs nothing');
+is(last_event($planted, 'executor_lost'), 'true', '... the executor ended instead, and the run is recorded as lost');
+wait_for(q{SELECT count(*) = 2 FROM cadence.executors WHERE state = 'idle'}, 'the executors back');
+
 # 6. An owner that was dropped, lost LOGIN or CONNECT, or lost a grant makes the run fail.
 sql(q{CREATE ROLE carol LOGIN; CREATE ROLE dave LOGIN; CREATE TABLE granted (x int);
       GRANT SELECT ON granted TO dave; REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
@@ -217,10 +242,19 @@ is(sql(sprintf($overlap, $burst)), '2', 'six due runs with two executors: two at
 is(sql(qq{SELECT string_agg(job_id::text, ',' ORDER BY at, id) FROM cadence.job_events
           WHERE job_id IN ($burst) AND event = 'running'}), $burst, 'they started in due order');
 
+# Any role can take advisory locks: the queue limit must not depend on one.
+my $blocker = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres') . ' user=bob', '-c',
+    q{SELECT pg_advisory_lock(hashtext('pg_cadence executor queue'), hashtext('single')), pg_sleep(30)} ]);
 my $single = sql(q{SELECT string_agg(cadence.create_job('single ' || i, cadence.once(), queue => 'single',
                     sql => 'SELECT pg_sleep(0.3)')::text, ',') FROM generate_series(1, 3) i});
 wait_for(qq{SELECT count(*) = 3 FROM cadence.jobs_status WHERE job_id IN ($single) AND status = 'completed'}, 'the limited queue');
 is(sql(sprintf($overlap, $single)), '1', "queue 'single' (limit 1) never ran two at once");
+pass("... though another role held advisory locks meanwhile");
+$blocker->kill_kill;
+my ($stdout, $stderr) = ('', '');
+IPC::Run::run([ 'psql', '-XAtq', '-d', $node->connstr('postgres') . ' user=bob', '-c',
+    'SELECT * FROM cadence.executor_queue_turns FOR UPDATE' ], '>', \$stdout, '2>', \$stderr);
+like($stderr, qr/permission denied/, "other roles cannot lock the executors' queue turns");
 
 # 8. Idle executors sleep: no wake-up at all while nothing is due.
 my @pids = split /\n/, sql(q{SELECT pid FROM cadence.executors ORDER BY executor});

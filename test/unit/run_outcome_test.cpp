@@ -72,6 +72,15 @@ TEST(RunOutcome, OtherErrorsAfterTheTimeoutAreStillFailures) {
     EXPECT_FALSE(json::parse(outcome.details).contains("timed_out"));
 }
 
+TEST(RunOutcome, TextThatIsNotUtf8NeverThrowsAndTheJsonIsAscii) {
+    RunError e{"22021", std::string("bad \xe9 byte"), std::string("caf\xc3\xa9"), "", ""};
+    auto outcome = failed_run(e, false, 1ms, 0ms);
+    for (char c : outcome.details) EXPECT_LT(static_cast<unsigned char>(c), 0x80u);
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["detail"], "caf\xc3\xa9");
+    EXPECT_NE(details["error"].get<std::string>().find("bad "), std::string::npos);
+}
+
 TEST(RunOutcome, ALostRunSaysWhy) {
     auto details = json::parse(lost_run_details());
     EXPECT_EQ(details["executor_lost"], true);
