@@ -1,6 +1,9 @@
 #include "client/pg_pool.hpp"
 
+#include "client/backoff.hpp"
+
 #include <boost/asio/post.hpp>
+#include <array>
 #include <chrono>
 #include <memory>
 
@@ -18,13 +21,27 @@ void quiet_notices(PGconn* conn) {
     if (conn != nullptr) PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
 }
 
+namespace {
+
+// Keywords before "dbname" are overridden by the DSN; those after are fallbacks.
+constexpr const char* connect_keys[] = {"connect_timeout", "dbname", "fallback_application_name",
+                                        nullptr};
+std::array<const char*, 4> connect_values(const std::string& dsn) {
+    return {"5", dsn.c_str(), "cadence-serve", nullptr};
+}
+
+}  // namespace
+
 PGconn* pg_connect_blocking(const std::string& dsn) {
-    // Keywords before "dbname" are overridden by the DSN; those after are fallbacks.
-    const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
-    const char* values[] = {"5", dsn.c_str(), "cadence-serve", nullptr};
-    PGconn* conn = PQconnectdbParams(keys, values, 1);
+    auto values = connect_values(dsn);
+    PGconn* conn = PQconnectdbParams(connect_keys, values.data(), 1);
     quiet_notices(conn);
     return conn;
+}
+
+PGconn* pg_connect_start(const std::string& dsn) {
+    auto values = connect_values(dsn);
+    return PQconnectStartParams(connect_keys, values.data(), 1);
 }
 
 PgOutcome pg_query(PGconn* conn, const std::string& sql,
@@ -98,10 +115,8 @@ void PgPool::query(std::string sql, std::vector<std::optional<std::string>> para
 
 void PgPool::work() {
     using Clock = std::chrono::steady_clock;
-    constexpr auto first_backoff = std::chrono::milliseconds(100);
-    constexpr auto max_backoff = std::chrono::milliseconds(5000);
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn(nullptr, PQfinish);
-    auto backoff = first_backoff;
+    Backoff backoff;
     auto next_try = Clock::now();
     std::string last_error = "not connected yet";
 
@@ -112,13 +127,12 @@ void PgPool::work() {
         if (Clock::now() < next_try) return false;
         conn.reset(pg_connect_blocking(dsn_));
         if (conn && PQstatus(conn.get()) == CONNECTION_OK) {
-            backoff = first_backoff;
+            backoff.reset();
             return true;
         }
         last_error = conn ? pg_message(PQerrorMessage(conn.get())) : "out of memory";
         conn.reset();
-        next_try = Clock::now() + backoff;
-        backoff = std::min(backoff * 2, max_backoff);
+        next_try = Clock::now() + backoff.next();
         return false;
     };
 
@@ -142,7 +156,7 @@ void PgPool::work() {
             // Dead connection: the next task reconnects at once.
             last_error = outcome.message;
             conn.reset();
-            backoff = first_backoff;
+            backoff.reset();
             next_try = Clock::now();
             if (!job.retry) break;
         }

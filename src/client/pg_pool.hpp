@@ -49,6 +49,8 @@ PgOutcome pg_query(PGconn* conn, const std::string& sql,
 // Opens a connection to `dsn` with application_name defaulting to cadence-serve and
 // a 5-second connect timeout (both overridable in the DSN). Blocking: workers only.
 PGconn* pg_connect_blocking(const std::string& dsn);
+// The same connection, started without blocking (PQconnectStartParams).
+PGconn* pg_connect_start(const std::string& dsn);
 
 // Drops the server's notices instead of printing them.
 void quiet_notices(PGconn* conn);

@@ -44,9 +44,7 @@ void StatusHub::unsubscribe(const StatusSubscriber* subscriber) { subscribers_.e
 // server never blocks the io_context.
 void StatusHub::connect() {
     if (state_ == State::stopped) return;
-    const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
-    const char* values[] = {"5", dsn_.c_str(), "cadence-serve", nullptr};
-    conn_ = PQconnectStartParams(keys, values, 1);
+    conn_ = pg_connect_start(dsn_);
     if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
         lost(conn_ != nullptr ? pg_message(PQerrorMessage(conn_)) : "out of memory");
         return;
@@ -115,7 +113,7 @@ void StatusHub::on_readable() {
         }
         if (!ok) return lost(why);
         state_ = State::listening;
-        backoff_ = std::chrono::milliseconds(100);
+        backoff_.reset();
         std::cerr << "cadence serve: listening on channel cadence_status\n";
         check_visibility();
         // Whatever was published while we were not listening is in the log.
@@ -134,14 +132,14 @@ void StatusHub::on_readable() {
 
 void StatusHub::lost(const std::string& why) {
     if (state_ == State::stopped) return;
+    auto wait = backoff_.next();
     std::cerr << "cadence serve: status connection: " << (why.empty() ? "lost" : why)
-              << "; retrying in " << backoff_.count() << " ms\n";
+              << "; retrying in " << wait.count() << " ms\n";
     socket_.reset();
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = nullptr;
     state_ = State::idle;
-    retry_timer_.expires_after(backoff_);
-    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+    retry_timer_.expires_after(wait);
     auto alive = alive_;
     retry_timer_.async_wait([this, alive](const boost::system::error_code& error) {
         if (*alive && !error) connect();

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "client/backoff.hpp"
 #include "client/pg_pool.hpp"
 #include "core/sse_message.hpp"
 
@@ -68,7 +69,7 @@ private:
     PGconn* conn_ = nullptr;
     std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
     boost::asio::steady_timer retry_timer_;
-    std::chrono::milliseconds backoff_{100};
+    Backoff backoff_;  // between attempts to connect again
     bool was_connected_ = false;
     std::map<const StatusSubscriber*, std::weak_ptr<StatusSubscriber>> subscribers_;
 
