@@ -1,7 +1,15 @@
-// Small questions about the current database, asked by the workers.
+// Small pieces the workers share: a transaction with SPI, and whether the
+// extension exists in their database.
 #pragma once
 
 namespace cadence::pg {
+
+// Starts a transaction with SPI connected and a snapshot pushed, reporting
+// `activity` in pg_stat_activity. Call inside pg_guard (it may ereport).
+void begin_spi_transaction(const char* activity);
+
+// Ends what begin_spi_transaction began: commits and reports the worker idle.
+void commit_spi_transaction();
 
 // Whether CREATE EXTENSION pg_cadence has run in this database (a transaction of its own).
 bool extension_installed();

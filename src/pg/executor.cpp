@@ -168,21 +168,6 @@ const char* spi_text(const char* sql, int nargs, Oid* types, Datum* values) {
     return value == nullptr ? nullptr : MemoryContextStrdup(run_context, value);
 }
 
-void begin_transaction(const char* activity) {
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
-    SPI_connect();
-    PushActiveSnapshot(GetTransactionSnapshot());
-    pgstat_report_activity(STATE_RUNNING, activity);
-}
-
-void commit_transaction() {
-    SPI_finish();
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    pgstat_report_activity(STATE_IDLE, nullptr);
-}
-
 // Records how the run ended (cadence._executor_finish) in the current transaction;
 // nullptr when the run was no longer this executor's to record (canceled, deleted).
 const char* record_outcome(int64 job_id, const char* action, const char* details) {
@@ -199,7 +184,7 @@ const char* record_outcome(int64 job_id, const char* action, const char* details
 void recover_lost_runs() {
     std::string details = core::lost_run_details();
     int64 lost = pg_guard([&]() noexcept {
-        begin_transaction("pg_cadence executor: recovering runs lost in a crash");
+        begin_spi_transaction("pg_cadence executor: recovering runs lost in a crash");
         Datum others = (Datum)0;
         bool others_null = my_index != 0;
         if (!others_null) {
@@ -220,7 +205,7 @@ void recover_lost_runs() {
         if (rc < 0 || SPI_processed != 1) elog(ERROR, "pg_cadence executor: recovery failed");
         bool null = false;
         int64 count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
-        commit_transaction();
+        commit_spi_transaction();
         return count;
     });
     if (lost > 0)
@@ -239,7 +224,7 @@ bool claim_next(Claim& claim) {
     }
     bool forward_wake = false;
     bool claimed = pg_guard([&]() noexcept {
-        begin_transaction("pg_cadence executor: claiming a due run");
+        begin_spi_transaction("pg_cadence executor: claiming a due run");
         auto* queues = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
         auto* counts = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
         for (size_t i = 0; i < limits.size(); ++i) {
@@ -277,7 +262,7 @@ bool claim_next(Claim& claim) {
             my_slot->run_started = GetCurrentTimestamp();
             LWLockRelease(pool->lock);
         }
-        commit_transaction();
+        commit_spi_transaction();
         return found;
     });
     // A wake that came while this executor was claiming was meant for another run:
@@ -322,9 +307,9 @@ void record_failure(const Claim& claim, const std::string& action, const std::st
         try {
             MemoryContextSwitchTo(run_context);
             pg_guard([&]() noexcept {
-                begin_transaction("pg_cadence executor: recording a failed run");
+                begin_spi_transaction("pg_cadence executor: recording a failed run");
                 (void)record_outcome(claim.job_id, action.c_str(), attempt->c_str());
-                commit_transaction();
+                commit_spi_transaction();
             });
             return;
         } catch (const PgError& e) {
@@ -356,7 +341,7 @@ void run_claimed(const Claim& claim) {
     };
     try {
         guarded([&]() noexcept {
-            begin_transaction(claim.body);
+            begin_spi_transaction(claim.body);
             Owner owner = check_owner(claim.owner, claim.job_id);
             armed = Clock::now();
             nest_level = begin_owner_session(owner, claim.timeout_ms, &armed_ms);
@@ -384,7 +369,7 @@ void run_claimed(const Claim& claim) {
                 pgstat_report_activity(STATE_IDLE, nullptr);
                 return;
             }
-            commit_transaction();
+            commit_spi_transaction();
         });
         return;
     } catch (const PgError& e) {
@@ -424,6 +409,13 @@ void count_run() {
     LWLockRelease(pool->lock);
 }
 
+// Applies a changed configuration (SIGHUP), between runs.
+void reload_if_asked() {
+    if (!ConfigReloadPending) return;
+    ConfigReloadPending = false;
+    pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
+}
+
 // Claims and runs due runs until none is left.
 void work() {
     for (;;) {
@@ -436,10 +428,7 @@ void work() {
         pg_guard([&]() noexcept { discard_session_state(); });
         count_run();
         pg_guard([&]() noexcept { CHECK_FOR_INTERRUPTS(); });
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
-        }
+        reload_if_asked();
     }
 }
 
@@ -472,10 +461,7 @@ void executor_main(Datum arg) {
     for (;;) {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-        }
+        reload_if_asked();
         if (!ready && extension_installed()) {
             recover_lost_runs();
             ready = true;
@@ -550,12 +536,8 @@ void cadence_executor_main(Datum arg) { pg::run_worker_boundary(pg::executor_mai
 
 // cadence._executor_slots(): each executor, what it does now, and its runs.
 CADENCE_SQL_FUNCTION(cadence_executor_slots) {
-    if (pg::pool == nullptr) {
-        throw core::Error(core::ErrorKind::wrong_state, "cadence.executors needs pg_cadence's executors",
-                          "pg_cadence was loaded into this session without being preloaded.",
-                          "Add pg_cadence to shared_preload_libraries in postgresql.conf and "
-                          "restart the server.");
-    }
+    // The pool exists exactly when the shared state does: when pg_cadence is preloaded.
+    (void)pg::require_shared_state("cadence.executors");
     pg::pg_guard([&]() noexcept {
         InitMaterializedSRF(fcinfo, 0);
         auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);

@@ -86,11 +86,7 @@ void set_last_error(const char* message) {
 template <typename Sink>
 void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sink) {
     Portal portal = pg_guard([&]() noexcept {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        SPI_connect();
-        PushActiveSnapshot(GetTransactionSnapshot());
-        pgstat_report_activity(STATE_RUNNING, sql);
+        begin_spi_transaction(sql);
         Oid types[1] = {INT8ARRAYOID};
         Datum values[1] = {0};
         if (ids != nullptr) {
@@ -129,10 +125,7 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
     }
     pg_guard([&]() noexcept {
         SPI_cursor_close(portal);
-        SPI_finish();
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        pgstat_report_activity(STATE_IDLE, nullptr);
+        commit_spi_transaction();
     });
 }
 
