@@ -10,8 +10,19 @@ CORE_SRCS   = $(wildcard src/core/*.cpp)
 PG_SRCS     = $(wildcard src/pg/*.cpp)
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-DATA        = src/pg/pg_cadence--$(EXTVERSION).sql
-EXTRA_CLEAN = results regression.diffs regression.out output_iso tmp_check log
+# The install script is built from the SQL topic files in src/sql (see
+# src/sql/updates/README.md): the schema, then every file of functions and views,
+# each written CREATE OR REPLACE. The update script from the previous release is its
+# catalog changes (src/sql/updates/<from>--<this>.sql) followed by the same function
+# files. Scripts of earlier releases are kept frozen in src/sql/releases.
+SQL_FUNCTIONS = $(addprefix src/sql/,info.sql selftest.sql triggers.sql lifecycle.sql \
+                  scheduler.sql executors.sql api.sql views.sql verify.sql finish.sql)
+SQL_UPDATES   = $(wildcard src/sql/updates/*--$(EXTVERSION).sql)
+SQL_BUILT     = sql-built/pg_cadence--$(EXTVERSION).sql \
+                $(patsubst src/sql/updates/%.sql,sql-built/pg_cadence--%.sql,$(SQL_UPDATES))
+DATA        = $(wildcard src/sql/releases/*.sql)
+DATA_built  = $(SQL_BUILT)
+EXTRA_CLEAN = results regression.diffs regression.out output_iso tmp_check log sql-built
 
 # pg_regress: every file in sql/ runs, in the order of test/schedule.
 REGRESS      = --schedule=test/schedule
@@ -41,6 +52,17 @@ override CXXFLAGS += $(PG_CXXFLAGS)
 SHLIB_LINK  += -lcctz -lstdc++
 
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
+
+sql-built/pg_cadence--$(EXTVERSION).sql: src/sql/schema.sql $(SQL_FUNCTIONS) pg_cadence.control
+	@mkdir -p sql-built
+	{ echo '-- pg_cadence $(EXTVERSION): install script (CREATE EXTENSION pg_cadence), built from src/sql'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION pg_cadence" to load this file. \quit'; \
+	  for f in src/sql/schema.sql $(SQL_FUNCTIONS); do echo; echo "-- $$f"; cat $$f; done; } >$@
+sql-built/pg_cadence--%--$(EXTVERSION).sql: src/sql/updates/%--$(EXTVERSION).sql $(SQL_FUNCTIONS) pg_cadence.control
+	@mkdir -p sql-built
+	{ echo '-- pg_cadence $*--$(EXTVERSION): update script (ALTER EXTENSION pg_cadence UPDATE), built from src/sql'; \
+	  printf '%s\n' '\echo Use "ALTER EXTENSION pg_cadence UPDATE" to load this file. \quit'; \
+	  for f in $< $(SQL_FUNCTIONS); do echo; echo "-- $$f"; cat $$f; done; } >$@
 
 # One suite at a time, for scripts/test (installcheck runs all three).
 .PHONY: installcheck-regress installcheck-isolation installcheck-tap

@@ -3,6 +3,9 @@
 #include "pg/postgres.hpp"
 
 #include "pg/boundary.hpp"
+#include "pg/version_check.hpp"
+
+#include <string>
 
 extern "C" {
 #include "access/xact.h"
@@ -29,14 +32,24 @@ void commit_spi_transaction() {
 }
 
 bool extension_installed() {
-    return pg_guard([&]() noexcept {
-        const char* sql = "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cadence'";
-        begin_spi_transaction(sql);
-        SPI_execute(sql, true, 1);
-        bool found = SPI_processed > 0;
-        commit_spi_transaction();
-        return found;
-    });
+    pg_guard([&]() noexcept { begin_spi_transaction("pg_cadence: extension version"); });
+    std::string version = installed_extension_version();
+    pg_guard([&]() noexcept { commit_spi_transaction(); });
+    if (version.empty() || version == CADENCE_VERSION) return !version.empty();
+    // A library update ahead of ALTER EXTENSION UPDATE: the SQL objects are not ours
+    // to call. The update wakes the workers when it commits (cadence._wake_workers).
+    static std::string reported;
+    if (reported != version) {
+        reported = version;
+        const char* sql_version = reported.c_str();
+        pg_guard([&]() noexcept {
+            ereport(WARNING, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                              errmsg("pg_cadence library version %s waits for the extension's SQL "
+                                     "objects (version %s) to be updated", CADENCE_VERSION, sql_version),
+                              errhint("Run ALTER EXTENSION pg_cadence UPDATE in this database.")));
+        });
+    }
+    return false;
 }
 
 }  // namespace cadence::pg

@@ -11,7 +11,8 @@ void begin_spi_transaction(const char* activity);
 // Ends what begin_spi_transaction began: commits and reports the worker idle.
 void commit_spi_transaction();
 
-// Whether CREATE EXTENSION pg_cadence has run in this database (a transaction of its own).
+// Whether CREATE EXTENSION pg_cadence has run in this database, at the library's
+// version (a transaction of its own). Another version is reported once, as a warning.
 bool extension_installed();
 
 }  // namespace cadence::pg

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "pg/boundary.hpp"
+#include "pg/version_check.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -52,6 +53,7 @@ FmgrInfo* internal_function_for(FmgrInfo* self) {
 
 // Every public API function: calls its internal twin with the caller's role id.
 CADENCE_SQL_FUNCTION(cadence_gateway) {
+    cadence::pg::require_matching_extension_version();
     auto* target = static_cast<FmgrInfo*>(fcinfo->flinfo->fn_extra);
     if (target == nullptr) {
         target = internal_function_for(fcinfo->flinfo);

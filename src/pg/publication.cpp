@@ -233,11 +233,13 @@ Drained drain_and_publish() {
 
 using namespace cadence;
 
-// cadence._publish(event_id, job_id, event, status, attempt, queue, at): queues an
-// event for publication when (and if) the current transaction commits.
-CADENCE_SQL_FUNCTION(cadence_publish) {
+namespace {
+
+// Queues the event in the arguments (event_id, job_id, event, status, attempt,
+// queue, at) for publication when (and if) the current transaction commits.
+void queue_for_publication(FunctionCallInfo fcinfo) {
     // Events go to the scheduler even when they are not to be published.
-    if (pg::ring == nullptr || !pg::in_publisher_database()) PG_RETURN_VOID();
+    if (pg::ring == nullptr || !pg::in_publisher_database()) return;
     if (!pg::callbacks_registered) {
         pg::pg_guard([&]() noexcept {
             RegisterXactCallback(pg::on_xact, nullptr);
@@ -251,10 +253,26 @@ CADENCE_SQL_FUNCTION(cadence_publish) {
     entry.event = static_cast<uint8>(pg::name_index(pg::text_arg(fcinfo, 2)));
     entry.status = static_cast<uint8>(pg::name_index(pg::text_arg(fcinfo, 3)));
     entry.attempt = PG_GETARG_INT32(4);
-    std::string queue = pg::text_arg(fcinfo, 5);
+    std::string queue = PG_ARGISNULL(5) ? std::string() : pg::text_arg(fcinfo, 5);
     std::memcpy(entry.queue, queue.data(), std::min(queue.size(), sizeof(entry.queue) - 1));
     entry.at = PG_GETARG_TIMESTAMPTZ(6);
     entry.publish = pg::publish_status;
     pg::pending.push_back(pg::Pending{entry, GetCurrentSubTransactionId()});
+}
+
+}  // namespace
+
+// cadence._publish(event_id, job_id, event, status, attempt, queue, at) (0.1.0):
+// queues an event for publication at commit.
+CADENCE_SQL_FUNCTION(cadence_publish) {
+    queue_for_publication(fcinfo);
     PG_RETURN_VOID();
+}
+
+// cadence._publish_event(event_id, job_id, event, status, attempt, queue, at)
+// RETURNS bigint: the same, returning the event id, so that an INSERT into the
+// event log can publish each row it writes in its RETURNING list.
+CADENCE_SQL_FUNCTION(cadence_publish_event) {
+    queue_for_publication(fcinfo);
+    PG_RETURN_INT64(PG_GETARG_INT64(0));
 }

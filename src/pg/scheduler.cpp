@@ -310,8 +310,9 @@ void publish_stopped(int, Datum) {
 void work() {
     Drained drained = drain_and_publish();
     if (!extension_ready) {
-        // Nothing to schedule until CREATE EXTENSION; its first job wakes us.
-        if ((!drained.job_ids.empty() || drained.overflowed) && extension_installed()) {
+        // Nothing to schedule until CREATE EXTENSION (or, after a library update,
+        // ALTER EXTENSION UPDATE): both wake us when they commit.
+        if (extension_installed()) {
             load_all_timers(false);
             extension_ready = true;
         }

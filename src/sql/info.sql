@@ -1,0 +1,23 @@
+-- The library's version and the scheduler's state.
+
+CREATE OR REPLACE FUNCTION cadence.version() RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'cadence_version';
+COMMENT ON FUNCTION cadence.version() IS 'version of the pg_cadence library';
+
+CREATE OR REPLACE FUNCTION cadence.scheduler_state(OUT pid int, OUT database oid, OUT started_at timestamptz,
+                                        OUT timers bigint, OUT fires bigint,
+                                        OUT loaded_timers bigint, OUT load_ms float8,
+                                        OUT last_load timestamptz, OUT resyncs bigint,
+                                        OUT last_error text)
+    RETURNS record
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_scheduler_state';
+
+CREATE OR REPLACE VIEW cadence.scheduler AS
+    SELECT s.pid, d.datname AS database, s.started_at, s.timers, s.fires, s.loaded_timers,
+           s.load_ms, s.last_load, s.resyncs, s.last_error
+    FROM cadence.scheduler_state() s
+    LEFT JOIN pg_catalog.pg_database d ON d.oid = s.database;
+COMMENT ON VIEW cadence.scheduler IS
+    'the scheduler: pid, start, timers in its map, due timers handled, its last load or resynchronisation, its last error (nulls while it is not running)';

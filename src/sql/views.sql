@@ -1,0 +1,31 @@
+-------------------------------------------------------------------------------
+-- Views and verification (run as the caller: row security applies).
+-------------------------------------------------------------------------------
+
+CREATE OR REPLACE VIEW cadence.recent_jobs WITH (security_invoker = true) AS
+SELECT j.id AS job_id, j.name, j.queue, j.kind, s.status, s.attempt, j.max_attempts, j.paused,
+       s.run_at AS next_run_at, s.fire_time, s.worker, s.progress, s.heartbeat_at,
+       s.lease_expires_at, s.changed_at, e.details ->> 'error' AS last_error,
+       coalesce(e.details ->> 'traceback', e.details ->> 'context') AS last_traceback,
+       e.at AS last_error_at,
+       j.owner, j.trigger, j.created_at
+FROM cadence.jobs j
+JOIN cadence.jobs_status s ON s.job_id = j.id
+LEFT JOIN LATERAL (
+    SELECT ev.details, ev.at FROM cadence.job_events ev
+    WHERE ev.job_id = j.id AND ev.event IN ('error', 'fatal')
+    ORDER BY ev.id DESC LIMIT 1) e ON true
+ORDER BY CASE s.status WHEN 'running' THEN 0 WHEN 'scheduled' THEN 1
+                       WHEN 'error' THEN 2 WHEN 'fatal' THEN 2 ELSE 3 END,
+         s.changed_at DESC, j.id DESC;
+COMMENT ON VIEW cadence.recent_jobs IS
+    'the jobs page''s list: running, then scheduled, then error and fatal, then completed and canceled; newest first in each';
+
+CREATE OR REPLACE VIEW cadence.job_history WITH (security_invoker = true) AS
+SELECT e.id AS event_id, e.job_id, e.event, e.status, e.attempt, e.at, e.fire_time,
+       e.details ->> 'worker' AS worker, e.details ->> 'error' AS error, e.details
+FROM cadence.job_events e
+ORDER BY e.job_id, e.id DESC;
+COMMENT ON VIEW cadence.job_history IS 'every event of every job, newest first (filter by job_id)';
+
+GRANT SELECT ON cadence.recent_jobs, cadence.job_history TO PUBLIC;
