@@ -51,15 +51,16 @@ jobs AS (
     FROM params, generate_series(1, $1) i
     RETURNING id, trigger, created_at
 ), events AS (
-    INSERT INTO cadence.job_events (job_id, event, status, attempt, owner, details)
-    SELECT id, 'canceled', 'canceled', 1, 'postgres', '{"reason": "bench"}' FROM jobs
+    INSERT INTO cadence.job_events (job_id, event, status, attempt, owner, details, queue)
+    SELECT id, 'canceled', 'canceled', 1, 'postgres', '{"reason": "bench"}', 'bench' FROM jobs
     RETURNING id, job_id
 )
 INSERT INTO cadence.jobs_status (job_id, status, attempt, queue, kind, owner, paused, fire_base,
                                  timer_at, timer_kind, event_id, status_event_id, changed_at)
 SELECT j.id, 'canceled', 1, 'bench', 'external', 'postgres', false, j.created_at,
-       cadence._next_tick(j.trigger, j.created_at, j.created_at), 'fire', e.id, e.id, now()
-FROM jobs j JOIN events e ON e.job_id = j.id;
+       t.timer_at, t.timer_kind, e.id, e.id, now()
+FROM jobs j JOIN events e ON e.job_id = j.id,
+     cadence._timer('canceled', false, 'external', j.trigger, j.created_at, NULL, NULL, j.created_at) t;
 SQL
     $PSQL -c "VACUUM ANALYZE cadence.jobs, cadence.jobs_status, cadence.job_events"
 }
