@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/lock_backoff.hpp"
 #include "core/timer_map.hpp"
 #include "pg/boundary.hpp"
 #include "pg/catalog.hpp"
@@ -43,8 +44,6 @@ using core::TimerMap;
 
 // Seconds before the postmaster restarts a scheduler that exited with an error.
 constexpr int restart_delay_seconds = 5;
-// A job another transaction holds is looked at again this much later.
-constexpr int64 locked_retry_us = 100 * 1000;
 // A job whose fire failed is tried again this much later.
 constexpr int64 failed_retry_us = 60 * 1000 * 1000;
 // Due timers acted upon in one transaction.
@@ -55,6 +54,9 @@ constexpr long fetch_batch = 20000;
 constexpr int64 unix_to_postgres_us = int64(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 
 TimerMap timers;
+// Jobs fired but not acted upon (row locked elsewhere, timer still due): each miss
+// in a row makes the wait before the next look longer: 100 ms, 400 ms, 1.6 s, then 5 s.
+core::LockBackoff backoff;
 bool extension_ready = false;
 
 int64 now_unix_us() { return GetCurrentTimestamp() + unix_to_postgres_us; }
@@ -150,6 +152,7 @@ void load_all_timers(bool resync) {
     instr_time start;
     INSTR_TIME_SET_CURRENT(start);
     timers.clear();
+    backoff.clear();
     for_each_timer_row("SELECT job_id, timer_at, timer_kind, error FROM cadence._all_timers()",
                        nullptr, [&](const TimerRow* batch, size_t count) {
                            for (size_t i = 0; i < count; ++i)
@@ -174,6 +177,7 @@ void load_all_timers(bool resync) {
 }
 
 // Applies (job_id, timer) rows to the map; ids in `asked` without a row have no timer.
+// A timer set here from anything but a miss ends the job's backoff.
 void apply_rows(const std::vector<int64>& asked, const std::vector<TimerRow>& rows, bool from_fire) {
     int64 now = now_unix_us();
     std::vector<int64> seen;
@@ -181,30 +185,40 @@ void apply_rows(const std::vector<int64>& asked, const std::vector<TimerRow>& ro
     for (const TimerRow& row : rows) {
         seen.push_back(row.job_id);
         if (strcmp(row.kind, "locked") == 0) {
-            // Another transaction holds the job: it may change it, or it may not.
-            timers.set(row.job_id, now + locked_retry_us, TimerKind::fire);
+            // Another transaction holds the job: it may change it (then its commit
+            // reaches us through the ring), or it may not. Look again, later each time.
+            timers.set(row.job_id, now + backoff.next_delay(row.job_id), TimerKind::fire);
             continue;
         }
         if (strcmp(row.kind, "failed") == 0) {
             // Acting on the job failed (the server log has a warning): try again later.
             std::string message = "job " + std::to_string(row.job_id) + ": " + row.error;
             set_last_error(message.c_str());
+            backoff.forget(row.job_id);
             timers.set(row.job_id, now + failed_retry_us, TimerKind::fire);
             continue;
         }
         auto kind = parse_kind(row.kind);
         if (!kind) {
+            backoff.forget(row.job_id);
             timers.remove(row.job_id);
             continue;
         }
-        int64 at = row.at_unix_us;
-        // A timer just acted upon that is still due would spin: look again shortly.
-        if (from_fire && at <= now) at = now + locked_retry_us;
-        timers.set(row.job_id, at, *kind);
+        if (from_fire && row.at_unix_us <= now) {
+            // A timer just acted upon that is still due would spin: back off as for a lock.
+            timers.set(row.job_id, now + backoff.next_delay(row.job_id), *kind);
+            continue;
+        }
+        backoff.forget(row.job_id);
+        timers.set(row.job_id, row.at_unix_us, *kind);
     }
     std::sort(seen.begin(), seen.end());
-    for (int64 id : asked)
-        if (!std::binary_search(seen.begin(), seen.end(), id)) timers.remove(id);
+    for (int64 id : asked) {
+        if (!std::binary_search(seen.begin(), seen.end(), id)) {
+            backoff.forget(id);
+            timers.remove(id);
+        }
+    }
 }
 
 // Re-reads the timers of jobs whose changes committed: O(log n) each.
