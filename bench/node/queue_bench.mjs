@@ -339,6 +339,11 @@ const cadenceWorkers = {
 };
 
 async function cadenceRun(label, kind) {
+    // Making N jobs in one transaction hands N events to the publisher's ring in
+    // shared memory even with publication off (the scheduler reads them there):
+    // more than cadence.status_queue_size (16384 by default) overflow it, and
+    // listeners get a resync. It comes before the clock starts, and is reported.
+    listener.phase = `${label}: making its jobs in one statement (publication off), before the clock`;
     const ids = await makeCadenceJobs(N);
     rule(ids.size === N, `${label}: made ${ids.size} jobs, not ${N}`);
     await quiesce();
@@ -349,6 +354,7 @@ async function cadenceRun(label, kind) {
         jobLat: [], t0: 0, lastDone: 0,
     };
     listener.arm(ids);
+    listener.phase = `${label}: the timed run`;
     st.t0 = now();
     try {
         await Promise.all(clients.map((c, i) => cadenceWorkers[kind](c, workers[i], st)));
@@ -644,7 +650,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? MODES : [...MODES].reverse();
     for (const m of order) {
         if (m.needs) continue;
-        listener.phase = `round ${round}, mode ${m.label}`;
+        listener.phase = `round ${round}, ${m.label}`;
         const r = await m.fn();
         listener.phase = "between runs";
         results.get(m.key).push(r);
@@ -727,7 +733,7 @@ console.log(
         "the statement that claimed a job to the commit of its completion.",
 );
 for (const [phase, n] of listener.resyncsByPhase) {
-    console.log(`LISTEN cadence_status: ${n} resync message(s) (publisher dropped events) during ${phase}`);
+    console.log(`LISTEN cadence_status: ${n} resync message(s) (the publisher's ring overflowed) during ${phase}`);
 }
 
 await Promise.all([admin.end(), creator.end(), listener.client.end()]);
