@@ -107,7 +107,7 @@ async function scalar(sql, values = []) {
 
 const CADENCE_VERSION = await scalar("SELECT cadence.version()");
 const HAS = {
-    completeMany: await scalar("SELECT to_regprocedure('cadence.complete(bigint[],text,jsonb[])') IS NOT NULL"),
+    completeMany: await scalar("SELECT to_regprocedure('cadence.complete_batch(bigint[],text,jsonb[])') IS NOT NULL"),
     completeAndClaim: await scalar(
         "SELECT to_regprocedure('cadence.complete_and_claim(bigint[],text,text,int,interval,jsonb[])') IS NOT NULL",
     ),
@@ -305,7 +305,7 @@ const cadenceWorkers = {
             const ids = r.rows.map((row) => String(row.job_id));
             const done = await timed(c, w, st, {
                 name: "cd_complete_many",
-                text: "SELECT * FROM cadence.complete($1::bigint[], $2::text)",
+                text: "SELECT * FROM cadence.complete_batch($1::bigint[], $2::text)",
                 values: [ids, w.name],
             });
             const ok = done.rows.filter((d) => d.status === "completed" && d.refused == null).length;
@@ -624,7 +624,7 @@ const MODES = [
     { key: "g4", label: "4 graphile-worker defaults", fn: () => graphileRun("4 graphile default", false) },
     {
         key: "c2", label: "2 cadence claim(10) + complete(ids[])",
-        fn: () => cadenceRun("2 cadence 10+10", "batch"), needs: HAS.completeMany ? null : "cadence.complete(bigint[],text,jsonb[])",
+        fn: () => cadenceRun("2 cadence 10+10", "batch"), needs: HAS.completeMany ? null : "cadence.complete_batch(bigint[],text,jsonb[])",
     },
     {
         key: "g5", label: `5 graphile-worker localQueue 10 + batch ${GW_DELAY} ms`,

@@ -57,17 +57,19 @@ CREATE OR REPLACE FUNCTION cadence.complete(job_id bigint, worker text, result j
 CREATE OR REPLACE FUNCTION cadence.fail(job_id bigint, worker text, error text, traceback text DEFAULT NULL)
     RETURNS void LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'cadence_gateway';
 
--- Batches: a worker finishes many runs in one call and one transaction.
-CREATE OR REPLACE FUNCTION cadence.complete(job_ids bigint[], worker text, results jsonb[] DEFAULT NULL)
+-- Batches: a worker finishes many runs in one call and one transaction. (Named
+-- apart from complete and fail: an overload would make calls with untyped
+-- parameters, as drivers send them, ambiguous.)
+CREATE OR REPLACE FUNCTION cadence.complete_batch(job_ids bigint[], worker text, results jsonb[] DEFAULT NULL)
     RETURNS TABLE (job_id bigint, status text, refused text)
     LANGUAGE c VOLATILE ROWS 10 AS 'MODULE_PATHNAME', 'cadence_gateway';
-COMMENT ON FUNCTION cadence.complete(bigint[], text, jsonb[]) IS
+COMMENT ON FUNCTION cadence.complete_batch(bigint[], text, jsonb[]) IS
     'the holder reports success of many runs at once; a run no longer held is returned with the reason in refused';
-CREATE OR REPLACE FUNCTION cadence.fail(job_ids bigint[], worker text, errors text[],
-                                        tracebacks text[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION cadence.fail_batch(job_ids bigint[], worker text, errors text[],
+                                              tracebacks text[] DEFAULT NULL)
     RETURNS TABLE (job_id bigint, status text, refused text)
     LANGUAGE c VOLATILE ROWS 10 AS 'MODULE_PATHNAME', 'cadence_gateway';
-COMMENT ON FUNCTION cadence.fail(bigint[], text, text[], text[]) IS
+COMMENT ON FUNCTION cadence.fail_batch(bigint[], text, text[], text[]) IS
     'the holder reports failure of many runs at once; a run no longer held is returned with the reason in refused';
 CREATE OR REPLACE FUNCTION cadence.complete_and_claim(job_ids bigint[], worker text, queue text,
                                                       max_jobs int DEFAULT 1,

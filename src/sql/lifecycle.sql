@@ -84,7 +84,10 @@ CREATE OR REPLACE FUNCTION cadence._transit(caller oid, action text, ids bigint[
     RETURNS TABLE (job_id bigint, status text, attempt int, kind text, queue text,
                    run_at timestamptz, fire_time timestamptz, lease_expires_at timestamptz,
                    timer_at timestamptz, timer_kind text, refused text)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql ROWS 1
+    -- One plan for every batch size: re-planning this statement per call costs more
+    -- than running it.
+    SET plan_cache_mode = force_generic_plan
     AS $$
 BEGIN
     RETURN QUERY
@@ -92,14 +95,18 @@ BEGIN
         SELECT i.id, i.n, _transit.details[i.n] AS details
         FROM unnest(ids) WITH ORDINALITY AS i(id, n)
     ), locked AS (
-        SELECT s.*, j.max_attempts, j.trigger, j.created_at, j.backoff, j.queue AS job_queue,
-               i.details AS caller_details
-        FROM cadence.jobs_status s
-        JOIN cadence.jobs j ON j.id = s.job_id
-        JOIN input i ON i.id = s.job_id
-        WHERE _transit.caller IS NULL OR cadence._may_manage(_transit.caller, s.owner)
-        ORDER BY s.job_id
-        FOR UPDATE OF s
+        -- One index look-up and lock per job, in job id order, whatever the
+        -- planner thinks of the batch's size; a job given twice moves once.
+        SELECT s.*, i.details AS caller_details
+        FROM (SELECT DISTINCT ON (x.id) x.id, x.details FROM input x ORDER BY x.id, x.n) i
+        CROSS JOIN LATERAL (
+            SELECT js.*, j.max_attempts, j.trigger, j.created_at, j.backoff, j.queue AS job_queue
+            FROM cadence.jobs_status js
+            JOIN cadence.jobs j ON j.id = js.job_id
+            WHERE js.job_id = i.id
+              AND (_transit.caller IS NULL OR cadence._may_manage(_transit.caller, js.owner))
+            FOR UPDATE OF js
+        ) s
     ), steps AS (
         SELECT l.job_id AS jid, l.owner AS job_owner, l.job_queue, l.kind AS job_kind,
                l.caller_details, x.*
@@ -208,6 +215,9 @@ CREATE OR REPLACE FUNCTION cadence._new_jobs(caller oid, names text[], trigger j
                                              max_attempts int, backoff interval, timeout interval)
     RETURNS SETOF bigint
     LANGUAGE plpgsql
+    -- One plan for every batch size: re-planning this statement per call costs more
+    -- than running it.
+    SET plan_cache_mode = force_generic_plan
     AS $$
 DECLARE
     bad int;
@@ -433,7 +443,10 @@ CREATE OR REPLACE FUNCTION cadence._claim_due(caller oid, queue text, worker tex
                                               lease interval)
     RETURNS TABLE (job_id bigint, name text, attempt int, payload jsonb, fire_time timestamptz,
                    run_at timestamptz, lease_expires_at timestamptz)
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql ROWS 10
+    -- One plan for every batch size: re-planning this statement per call costs more
+    -- than running it.
+    SET plan_cache_mode = force_generic_plan
     AS $$
 BEGIN
     RETURN QUERY
@@ -510,7 +523,7 @@ END $$;
 -- A worker finishes many runs in one call. A run that is no longer the worker's
 -- (canceled, or its lease expired) is not an error here: it is returned with the
 -- reason in `refused`, and the others are completed.
-CREATE OR REPLACE FUNCTION cadence._complete(caller oid, job_ids bigint[], worker text, results jsonb[])
+CREATE OR REPLACE FUNCTION cadence._complete_batch(caller oid, job_ids bigint[], worker text, results jsonb[])
     RETURNS TABLE (job_id bigint, status text, refused text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -565,8 +578,8 @@ BEGIN
                                   ARRAY[jsonb_strip_nulls(jsonb_build_object('error', error, 'traceback', traceback))]);
 END $$;
 
--- A worker reports many failed runs in one call (see the batched _complete).
-CREATE OR REPLACE FUNCTION cadence._fail(caller oid, job_ids bigint[], worker text, errors text[],
+-- A worker reports many failed runs in one call (see _complete_batch).
+CREATE OR REPLACE FUNCTION cadence._fail_batch(caller oid, job_ids bigint[], worker text, errors text[],
                                          tracebacks text[])
     RETURNS TABLE (job_id bigint, status text, refused text)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -627,8 +640,8 @@ REVOKE ALL ON FUNCTION
     cadence._claim_due(oid, text, text, int, interval),
     cadence._claim(oid, text, text, int, interval),
     cadence._heartbeat(oid, bigint, text, real), cadence._result_details(bigint[], jsonb[]),
-    cadence._complete(oid, bigint, text, jsonb), cadence._complete(oid, bigint[], text, jsonb[]),
+    cadence._complete(oid, bigint, text, jsonb), cadence._complete_batch(oid, bigint[], text, jsonb[]),
     cadence._complete_and_claim(oid, bigint[], text, text, int, interval, jsonb[]),
-    cadence._fail(oid, bigint, text, text, text), cadence._fail(oid, bigint[], text, text[], text[]),
+    cadence._fail(oid, bigint, text, text, text), cadence._fail_batch(oid, bigint[], text, text[], text[]),
     cadence._prune_events(oid, interval)
     FROM PUBLIC;

@@ -7,6 +7,7 @@
 CREATE OR REPLACE FUNCTION cadence._tick_batch(ids bigint[])
     RETURNS TABLE (job_id bigint, timer_at timestamptz, timer_kind text, error text, wake text)
     LANGUAGE plpgsql
+    SET plan_cache_mode = force_generic_plan
     AS $$
 DECLARE
     want bigint[];
