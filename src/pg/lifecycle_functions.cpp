@@ -12,6 +12,7 @@
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
 #include "pg/text.hpp"
+#include "pg/trigger_cache.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -21,16 +22,18 @@ extern "C" {
 
 using namespace cadence;
 
-namespace {
+namespace cadence::pg {
 
-// Parsed triggers by their JSON text: a batch of fires often shares a few
-// schedules, and a cron expression is worth parsing once. Bounded: cleared when full.
 const core::Trigger& cached_trigger(const std::string& json) {
     static std::unordered_map<std::string, core::Trigger> cache;
     if (auto it = cache.find(json); it != cache.end()) return it->second;
     if (cache.size() >= 4096) cache.clear();
     return cache.emplace(json, core::parse_trigger(json)).first->second;
 }
+
+}  // namespace cadence::pg
+
+namespace {
 
 std::optional<core::Instant> instant_arg(FunctionCallInfo fcinfo, int n, const char* what) {
     if (PG_ARGISNULL(n)) return std::nullopt;
@@ -109,7 +112,7 @@ CADENCE_SQL_FUNCTION(cadence_step) {
             if (kind == core::to_string(k))
                 row.timer = core::JobTimer{pg::to_instant(PG_GETARG_TIMESTAMPTZ(18), "timer_at"), k};
     }
-    row.trigger = &cached_trigger(trigger_json);
+    row.trigger = &pg::cached_trigger(trigger_json);
     row.created_at = pg::to_instant(PG_GETARG_TIMESTAMPTZ(21), "created_at");
     row.backoff = pg::to_duration(PG_GETARG_INTERVAL_P(22), "backoff");
     const bool raise = PG_GETARG_BOOL(23);

@@ -233,31 +233,43 @@ Drained drain_and_publish() {
 
 using namespace cadence;
 
+namespace cadence::pg {
+
+void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
+                   const char* queue, TimestampTz at) {
+    // Events go to the scheduler even when they are not to be published.
+    if (ring == nullptr || !in_publisher_database()) return;
+    if (!callbacks_registered) {
+        pg_guard([&]() noexcept {
+            RegisterXactCallback(on_xact, nullptr);
+            RegisterSubXactCallback(on_subxact, nullptr);
+        });
+        callbacks_registered = true;
+    }
+    RingEntry entry{};
+    entry.event_id = event_id;
+    entry.job_id = job_id;
+    entry.event = static_cast<uint8>(name_index(event));
+    entry.status = static_cast<uint8>(name_index(status));
+    entry.attempt = attempt;
+    strlcpy(entry.queue, queue, sizeof(entry.queue));
+    entry.at = at;
+    entry.publish = publish_status;
+    pending.push_back(Pending{entry, GetCurrentSubTransactionId()});
+}
+
+}  // namespace cadence::pg
+
 namespace {
 
 // Queues the event in the arguments (event_id, job_id, event, status, attempt,
 // queue, at) for publication when (and if) the current transaction commits.
 void queue_for_publication(FunctionCallInfo fcinfo) {
-    // Events go to the scheduler even when they are not to be published.
-    if (pg::ring == nullptr || !pg::in_publisher_database()) return;
-    if (!pg::callbacks_registered) {
-        pg::pg_guard([&]() noexcept {
-            RegisterXactCallback(pg::on_xact, nullptr);
-            RegisterSubXactCallback(pg::on_subxact, nullptr);
-        });
-        pg::callbacks_registered = true;
-    }
-    pg::RingEntry entry{};
-    entry.event_id = PG_GETARG_INT64(0);
-    entry.job_id = PG_GETARG_INT64(1);
-    entry.event = static_cast<uint8>(pg::name_index(pg::text_arg(fcinfo, 2)));
-    entry.status = static_cast<uint8>(pg::name_index(pg::text_arg(fcinfo, 3)));
-    entry.attempt = PG_GETARG_INT32(4);
+    std::string event = pg::text_arg(fcinfo, 2);
+    std::string status = pg::text_arg(fcinfo, 3);
     std::string queue = PG_ARGISNULL(5) ? std::string() : pg::text_arg(fcinfo, 5);
-    std::memcpy(entry.queue, queue.data(), std::min(queue.size(), sizeof(entry.queue) - 1));
-    entry.at = PG_GETARG_TIMESTAMPTZ(6);
-    entry.publish = pg::publish_status;
-    pg::pending.push_back(pg::Pending{entry, GetCurrentSubTransactionId()});
+    pg::publish_event(PG_GETARG_INT64(0), PG_GETARG_INT64(1), event.c_str(), status.c_str(),
+                      PG_GETARG_INT32(4), queue.c_str(), PG_GETARG_TIMESTAMPTZ(6));
 }
 
 }  // namespace

@@ -20,6 +20,11 @@ extern int status_queue_size;
 // Called from _PG_init while preloading: the ring and its lock.
 void request_publication_shmem();
 
+// Queues a written event for publication when (and if) the current transaction
+// commits. C++: call it outside pg_guard.
+void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
+                   const char* queue, TimestampTz at);
+
 // The publisher's side, in the scheduler worker.
 void become_publisher();
 

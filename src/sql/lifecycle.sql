@@ -2,8 +2,8 @@
 -- The job lifecycle. Every move of a job (create, claim, heartbeat, complete, fail,
 -- cancel, pause, resume, run now, alter, delete, and the scheduler's fires,
 -- retries and lease expiries) is decided by the core (src/core/job_lifecycle.cpp)
--- through cadence._step, and written by cadence._transit (or, for new jobs,
--- cadence._create_jobs): one statement for a whole batch of jobs.
+-- and written by cadence._transit (or, for new jobs, cadence._new_jobs through
+-- cadence._step): one statement per table for a whole batch of jobs.
 -------------------------------------------------------------------------------
 
 -- One job's move: one row per event to append, each with the job's row after it
@@ -68,10 +68,10 @@ CREATE OR REPLACE FUNCTION cadence._may_manage(caller oid, owner regrole) RETURN
     LANGUAGE sql STABLE
     AS $$ SELECT pg_has_role(caller, owner, 'USAGE') OR pg_has_role(caller, 'cadence_admin', 'USAGE') $$;
 
--- Applies one action to a batch of jobs, in one statement: locks their rows (in
--- job id order, so that batches never deadlock), asks the core for each job's
--- events and new row, appends the events (published at commit), and stores the
--- rows. `details` holds each job's caller details (a result, an error, what
+-- Applies one action to a batch of jobs (src/pg/transit.cpp): one statement locks
+-- their rows (in job id order, so that batches never deadlock), the core decides
+-- each job's events and new row, one statement appends the events (each handed to
+-- the publisher for commit) and one stores the rows. `details` holds each job's caller details (a result, an error, what
 -- changed), merged into its events. With caller NULL (the scheduler, the
 -- executors) every job may be moved; otherwise only the caller's own. With
 -- refuse = true, a move that is not allowed raises (55000, or 42704 for a job that
@@ -84,85 +84,8 @@ CREATE OR REPLACE FUNCTION cadence._transit(caller oid, action text, ids bigint[
     RETURNS TABLE (job_id bigint, status text, attempt int, kind text, queue text,
                    run_at timestamptz, fire_time timestamptz, lease_expires_at timestamptz,
                    timer_at timestamptz, timer_kind text, refused text)
-    LANGUAGE plpgsql ROWS 1
-    -- One plan for every batch size: re-planning this statement per call costs more
-    -- than running it.
-    SET plan_cache_mode = force_generic_plan
-    AS $$
-BEGIN
-    RETURN QUERY
-    WITH input AS (
-        SELECT i.id, i.n, _transit.details[i.n] AS details
-        FROM unnest(ids) WITH ORDINALITY AS i(id, n)
-    ), locked AS (
-        -- One index look-up and lock per job, in job id order, whatever the
-        -- planner thinks of the batch's size; a job given twice moves once.
-        SELECT s.*, i.details AS caller_details
-        FROM (SELECT DISTINCT ON (x.id) x.id, x.details FROM input x ORDER BY x.id, x.n) i
-        CROSS JOIN LATERAL (
-            SELECT js.*, j.max_attempts, j.trigger, j.created_at, j.backoff, j.queue AS job_queue
-            FROM cadence.jobs_status js
-            JOIN cadence.jobs j ON j.id = js.job_id
-            WHERE js.job_id = i.id
-              AND (_transit.caller IS NULL OR cadence._may_manage(_transit.caller, js.owner))
-            FOR UPDATE OF js
-        ) s
-    ), steps AS (
-        SELECT l.job_id AS jid, l.owner AS job_owner, l.job_queue, l.kind AS job_kind,
-               l.caller_details, x.*
-        FROM locked l,
-             cadence._step(_transit.action, _transit.worker, _transit.lease, _transit.progress,
-                           l.job_id, l.status, l.attempt, l.max_attempts, l.paused, l.kind,
-                           l.worker, l.run_at, l.fire_time, l.fire_base, l.lease,
-                           l.lease_expires_at, l.heartbeat_at, l.progress, l.timer_at,
-                           l.timer_kind, l.trigger, l.created_at, l.backoff, _transit.refuse) x
-    ), appended AS (
-        INSERT INTO cadence.job_events AS e (job_id, event, status, attempt, at, fire_time, owner,
-                                            details, queue)
-        SELECT st.jid, st.event, st.status, st.attempt, st.at, st.event_fire_time, st.job_owner,
-               CASE WHEN st.with_details AND st.caller_details IS NOT NULL
-                    THEN coalesce(st.details, '{}') || st.caller_details
-                    ELSE st.details END,
-               st.job_queue
-        FROM steps st
-        WHERE st.event IS NOT NULL
-        ORDER BY st.jid, st.seq
-        RETURNING cadence._publish_event(e.id, e.job_id, e.event, e.status, e.attempt, e.queue,
-                                         e.at) AS id,
-                  e.job_id, e.event = e.status AS is_status
-    ), last_ids AS (
-        SELECT a.job_id, max(a.id) AS event_id, max(a.id) FILTER (WHERE a.is_status) AS status_event_id
-        FROM appended a GROUP BY a.job_id
-    ), stored AS (
-        UPDATE cadence.jobs_status t SET
-            status = coalesce(st.status, t.status), attempt = coalesce(st.attempt, t.attempt),
-            run_at = st.run_at, fire_time = st.fire_time, worker = st.worker, lease = st.lease,
-            lease_expires_at = st.lease_expires_at, heartbeat_at = st.heartbeat_at,
-            progress = st.progress, paused = st.paused, queue = st.job_queue,
-            fire_base = st.fire_base, timer_at = st.timer_at, timer_kind = st.timer_kind,
-            event_id = coalesce(li.event_id, t.event_id),
-            status_event_id = coalesce(li.status_event_id, t.status_event_id),
-            changed_at = coalesce(st.at, t.changed_at)
-        FROM steps st LEFT JOIN last_ids li ON li.job_id = st.jid
-        WHERE t.job_id = st.jid AND st.final AND st.refusal IS NULL AND NOT st.removed
-        RETURNING t.job_id
-    ), removed AS (
-        DELETE FROM cadence.jobs j USING steps st
-        WHERE j.id = st.jid AND st.final AND st.removed
-        RETURNING j.id
-    ), paused AS (
-        UPDATE cadence.jobs j SET paused = st.paused FROM steps st
-        WHERE j.id = st.jid AND st.final AND st.refusal IS NULL AND NOT st.removed
-          AND j.paused IS DISTINCT FROM st.paused
-        RETURNING j.id
-    )
-    SELECT i.id, st.status, st.attempt, st.job_kind, st.job_queue, st.run_at, st.fire_time,
-           st.lease_expires_at, st.timer_at, st.timer_kind,
-           CASE WHEN st.jid IS NULL THEN cadence._missing_job(i.id, _transit.refuse)
-                ELSE st.refusal END
-    FROM input i LEFT JOIN steps st ON st.jid = i.id AND st.final
-    ORDER BY i.n;
-END $$;
+    LANGUAGE c VOLATILE ROWS 1
+    AS 'MODULE_PATHNAME', 'cadence_transit';
 
 CREATE OR REPLACE FUNCTION cadence._validated_trigger(trigger jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
