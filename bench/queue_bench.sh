@@ -4,6 +4,7 @@
 # every system's client (bench/node/queue_bench.mjs does the work):
 #
 #   1 pg_cadence, 4 workers: claim(queue, w, 1) + complete(id, w) per job
+#  1b pg_cadence, 4 workers: complete_and_claim(ARRAY[last id], w, queue, 1): one call per job
 #   2 pg_cadence, 4 workers: claim(queue, w, 10) + complete_batch(ids[], w)  (0.2.0 API)
 #   3 pg_cadence, 4 workers: complete_and_claim(ids[], w, queue, 10)      (0.2.0 API)
 #   4 graphile-worker, concurrency 4, its defaults

@@ -211,15 +211,23 @@ async function quiesce() {
 }
 
 async function makeCadenceJobs(n) {
-    const r = await creator.query({
-        text:
-            "SELECT array_agg(id ORDER BY id)::text[] FROM (SELECT cadence.create_job('b', " +
-            `'{"kind":"once","at":"2026-01-01T00:00:00Z"}', queue => $2::text) AS id ` +
-            "FROM generate_series(1, $1::int)) s",
-        values: [n, QUEUE],
-        rowMode: "array",
-    });
-    return new Set(r.rows[0][0]);
+    // In transactions of at most 5,000 jobs: one transaction's events must fit the
+    // publisher's hand-off ring (cadence.status_queue_size, 16384 by default), or
+    // listeners get a resync; then a moment for the scheduler to take them in.
+    const ids = new Set();
+    for (let made = 0; made < n; made += 5000) {
+        const r = await creator.query({
+            text:
+                "SELECT array_agg(id ORDER BY id)::text[] FROM (SELECT cadence.create_job('b', " +
+                `'{"kind":"once","at":"2026-01-01T00:00:00Z"}', queue => $2::text) AS id ` +
+                "FROM generate_series(1, $1::int)) s",
+            values: [Math.min(5000, n - made), QUEUE],
+            rowMode: "array",
+        });
+        for (const id of r.rows[0][0]) ids.add(id);
+    }
+    await sleep(1000);
+    return ids;
 }
 
 async function makeGraphileJobs(n) {
@@ -317,8 +325,12 @@ const cadenceWorkers = {
             finished(st, w, ids.length, sent);
         }
     },
+    // 1b: one job at a time, in one call per job: finish it and claim the next.
+    completeAndClaimOne(c, w, st) {
+        return cadenceWorkers.completeAndClaim(c, w, st, 1);
+    },
     // 3: one call per batch: finish the last batch and claim the next.
-    async completeAndClaim(c, w, st) {
+    async completeAndClaim(c, w, st, size = BATCH) {
         let held = [];
         let heldSince = 0;
         for (;;) {
@@ -327,7 +339,7 @@ const cadenceWorkers = {
             const r = await timed(c, w, st, {
                 name: "cd_complete_and_claim",
                 text: "SELECT * FROM cadence.complete_and_claim($1::bigint[], $2::text, $3::text, $4::int)",
-                values: [held, w.name, QUEUE, BATCH],
+                values: [held, w.name, QUEUE, size],
             });
             if (held.length > 0) finished(st, w, held.length, heldSince);
             takeClaimed(st, w, r.rows);
@@ -621,6 +633,11 @@ async function bulkCreate() {
 
 const MODES = [
     { key: "c1", label: "1 cadence claim+complete, 1 at a time", fn: () => cadenceRun("1 cadence 1x1", "one") },
+    {
+        key: "c1b", label: "1b cadence complete_and_claim(id, 1), 1 at a time",
+        fn: () => cadenceRun("1b cadence 1x1 c&c", "completeAndClaimOne"),
+        needs: HAS.completeAndClaim ? null : "cadence.complete_and_claim(bigint[],text,text,int,interval,jsonb[])",
+    },
     { key: "g4", label: "4 graphile-worker defaults", fn: () => graphileRun("4 graphile default", false) },
     {
         key: "c2", label: "2 cadence claim(10) + complete(ids[])",
@@ -718,6 +735,7 @@ printTable(rows);
 const ratio = (a, b) => (med[a] && med[b] ? `${(med[a].jobsPerSec / med[b].jobsPerSec).toFixed(2)}x` : "skipped: not in this version");
 console.log("");
 console.log(`ratio (1)/(4) cadence 1x1 / graphile default:      ${ratio("c1", "g4")}`);
+console.log(`ratio (1b)/(4) cadence 1x1 c&c / graphile default: ${ratio("c1b", "g4")}`);
 console.log(`ratio (2)/(5) cadence 10+10 / graphile batched:    ${ratio("c2", "g5")}`);
 console.log(`ratio (3)/(5) cadence c&c / graphile batched:      ${ratio("c3", "g5")}`);
 

@@ -1,5 +1,10 @@
-// Internal SQL functions behind the job lifecycle: the state machine, retry
-// backoff, first fire times, and the append-only rule of the event log.
+// Internal SQL functions behind the job lifecycle: the timer a job needs, the
+// append-only rule of the event log and retention pruning.
+//
+// cadence._transition, _retry_delay, _first_fire and _next_tick are 0.1.0's: the
+// 0.2.0 SQL objects no longer call them (the lifecycle is core::apply_action, see
+// transit.cpp), but the frozen 0.1.0 install script names them, so the library keeps
+// them for as long as that script can be installed and updated from.
 #include "pg/postgres.hpp"
 
 #include <vector>
