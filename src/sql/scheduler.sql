@@ -35,18 +35,21 @@ BEGIN
         SELECT * FROM moved UNION ALL SELECT * FROM looked
     )
     -- A due run whose workers are woken needs the scheduler no more; the
-    -- scheduler wakes an executor for each 'run' (a SQL job's due run).
-    SELECT i.id,
+    -- scheduler wakes an executor for each 'run' (a SQL job's due run). Ids with
+    -- no row here were deleted; no join with `ids`: a batch is thousands of jobs.
+    SELECT f.job_id,
            CASE WHEN f.timer_kind = 'due' AND f.timer_at <= now() THEN NULL ELSE f.timer_at END,
-           CASE WHEN f.job_id IS NULL THEN CASE WHEN i.id = ANY (want) THEN 'locked' END
-                WHEN f.timer_kind = 'due' AND f.timer_at <= now() THEN
+           CASE WHEN f.timer_kind = 'due' AND f.timer_at <= now() THEN
                      CASE WHEN f.kind = 'sql' THEN 'run' END
                 ELSE f.timer_kind END,
            NULL::text,
            CASE WHEN f.kind = 'external' AND f.status = 'scheduled' AND NOT f.paused
                      AND f.run_at <= now() THEN f.queue END
-    FROM unnest(ids) AS i(id)
-    LEFT JOIN found f ON f.job_id = i.id;
+    FROM found f
+    UNION ALL
+    -- Rows another transaction holds: the scheduler looks at them again later.
+    SELECT l.id, NULL, 'locked', NULL, NULL
+    FROM (SELECT unnest(want) EXCEPT SELECT unnest(held)) AS l(id);
 END $$;
 
 -- The scheduler's fire: for each job whose timer is due, re-checks its state under
@@ -82,7 +85,8 @@ BEGIN
         out_ids := '{}'; out_at := '{}'; out_kind := '{}'; out_error := '{}'; queues := '{}';
         FOREACH jid IN ARRAY ids LOOP
             BEGIN
-                SELECT b.* INTO STRICT r FROM cadence._tick_batch(ARRAY[jid]) b;
+                SELECT b.* INTO r FROM cadence._tick_batch(ARRAY[jid]) b;
+                CONTINUE WHEN NOT FOUND;  -- deleted
                 out_ids := out_ids || r.job_id;
                 out_at := out_at || r.timer_at;
                 out_kind := out_kind || r.timer_kind;
