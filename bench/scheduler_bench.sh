@@ -87,6 +87,7 @@ for n in $SIZES; do
                             WHERE details ->> 'reason' = 'fire'
                               AND fire_time > (SELECT started_at FROM cadence.scheduler)) l")
     printf '%-9s %-11s %-12s %-22s %s\n' "$n" "$load_ms" "$rss" "${stats%|*}" "${stats#*|}"
+    echo "  resynchronisations while firing: $($PSQL -c 'SELECT resyncs FROM cadence.scheduler')"
 done
 
 [ "${SKIP_REST:-0}" = 1 ] && exit 0

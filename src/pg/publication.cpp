@@ -55,6 +55,7 @@ struct RingEntry {
     uint8 event;
     uint8 status;
     bool publish;  // false when cadence.publish_status was off for the writer
+    bool by_publisher;  // written by the scheduler itself, which knows its own changes
     char queue[64];
 };
 
@@ -96,6 +97,7 @@ struct Pending {
 };
 std::vector<Pending> pending;
 bool callbacks_registered = false;
+bool am_publisher = false;  // this process is the publisher: the scheduler
 int serves_database = -1;  // -1 unknown, 0 no, 1 yes: is this the publisher's database?
 
 // Hands this transaction's events to the publisher. Runs after the commit is
@@ -179,6 +181,7 @@ bool in_publisher_database() {
 void request_publication_shmem() { request_shmem_part({ring_size, tranche_name, attach_ring}); }
 
 void become_publisher() {
+    am_publisher = true;
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);
     ring->publisher_procno = MyProc->pgprocno;
     LWLockRelease(ring->lock);
@@ -204,7 +207,8 @@ Drained drain_and_publish() {
         LWLockRelease(ring->lock);
 
         for (const RingEntry& e : batch) {
-            drained.job_ids.push_back(e.job_id);
+            // The scheduler's own fires set its map already, from their results.
+            if (!e.by_publisher) drained.job_ids.push_back(e.job_id);
             if (!e.publish) continue;
             events.push_back(core::StatusEvent{
                 e.event_id, e.job_id, event_names[e.event], event_names[e.status],
@@ -255,6 +259,7 @@ void publish_event(int64 event_id, int64 job_id, const char* event, const char* 
     strlcpy(entry.queue, queue, sizeof(entry.queue));
     entry.at = at;
     entry.publish = publish_status;
+    entry.by_publisher = am_publisher;
     pending.push_back(Pending{entry, GetCurrentSubTransactionId()});
 }
 

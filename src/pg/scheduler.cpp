@@ -231,6 +231,8 @@ void refresh(std::vector<int64> ids) {
     apply_rows(ids, rows, false);
 }
 
+void take_in_changes();
+
 // Acts on every due timer, a batch per transaction.
 void fire_due() {
     for (;;) {
@@ -252,6 +254,9 @@ void fire_due() {
         state->fires += static_cast<int64>(due.size());
         SpinLockRelease(&state->mutex);
         publish_stats();
+        // A long run of fires publishes as it goes: the hand-off ring must not
+        // overflow while the scheduler is busy filling it.
+        take_in_changes();
     }
 }
 
@@ -320,8 +325,8 @@ void publish_stopped(int, Datum) {
     SpinLockRelease(&state->mutex);
 }
 
-// One pass: publish and take in committed changes, act on due timers, answer snapshots.
-void work() {
+// Publishes what committed and takes in the changes other sessions committed.
+void take_in_changes() {
     Drained drained = drain_and_publish();
     if (!extension_ready) {
         // Nothing to schedule until CREATE EXTENSION (or, after a library update,
@@ -336,6 +341,11 @@ void work() {
         refresh(std::move(drained.job_ids));
         publish_stats();
     }
+}
+
+// One pass: publish and take in committed changes, act on due timers, answer snapshots.
+void work() {
+    take_in_changes();
     if (extension_ready) fire_due();
     serve_snapshot();
 }
