@@ -12,7 +12,7 @@
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
 #include "pg/text.hpp"
-#include "pg/trigger_cache.hpp"
+#include "pg/lifecycle_glue.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -29,6 +29,19 @@ const core::Trigger& cached_trigger(const std::string& json) {
     if (auto it = cache.find(json); it != cache.end()) return it->second;
     if (cache.size() >= 4096) cache.clear();
     return cache.emplace(json, core::parse_trigger(json)).first->second;
+}
+
+core::ActionInput action_input(FunctionCallInfo fcinfo, core::LifecycleAction action,
+                               std::string_view worker, int lease_arg, int progress_arg) {
+    core::ActionInput input;
+    input.action = action;
+    input.worker = worker;
+    input.now = to_instant(GetCurrentTransactionStartTimestamp(), "now");
+    input.clock = to_instant(GetCurrentTimestamp(), "clock");
+    if (!PG_ARGISNULL(lease_arg)) input.lease = to_duration(PG_GETARG_INTERVAL_P(lease_arg), "lease");
+    if (!PG_ARGISNULL(progress_arg)) input.progress = PG_GETARG_FLOAT4(progress_arg);
+    input.unit_random = pg_prng_double(&pg_global_prng_state);
+    return input;
 }
 
 }  // namespace cadence::pg
@@ -76,14 +89,7 @@ CADENCE_SQL_FUNCTION(cadence_step) {
     if (!action) throw core::Error(core::ErrorKind::internal, "unknown job action \"" + action_text + "\"");
     std::string worker = optional_text(fcinfo, 1);
 
-    core::ActionInput input;
-    input.action = *action;
-    input.worker = worker;
-    input.now = pg::to_instant(GetCurrentTransactionStartTimestamp(), "now");
-    input.clock = pg::to_instant(GetCurrentTimestamp(), "clock");
-    if (!PG_ARGISNULL(2)) input.lease = pg::to_duration(PG_GETARG_INTERVAL_P(2), "lease");
-    if (!PG_ARGISNULL(3)) input.progress = PG_GETARG_FLOAT4(3);
-    input.unit_random = pg_prng_double(&pg_global_prng_state);
+    core::ActionInput input = pg::action_input(fcinfo, *action, worker, 2, 3);
 
     std::string trigger_json = pg::jsonb_text(pg::pg_guard([&]() noexcept { return PG_GETARG_JSONB_P(20); }));
     core::JobRow row;

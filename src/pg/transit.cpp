@@ -17,12 +17,11 @@
 #include "pg/convert.hpp"
 #include "pg/publication.hpp"
 #include "pg/text.hpp"
-#include "pg/trigger_cache.hpp"
+#include "pg/lifecycle_glue.hpp"
 
 extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -200,13 +199,7 @@ CADENCE_SQL_FUNCTION(cadence_transit) {
     });
     if (ids.empty() && PG_ARGISNULL(2)) throw core::Error(core::ErrorKind::internal, "cadence._transit: null ids");
 
-    core::ActionInput input;
-    input.action = *action;
-    input.worker = worker;
-    input.now = pg::to_instant(GetCurrentTransactionStartTimestamp(), "now");
-    input.clock = pg::to_instant(GetCurrentTimestamp(), "clock");
-    if (!PG_ARGISNULL(5)) input.lease = pg::to_duration(PG_GETARG_INTERVAL_P(5), "lease");
-    if (!PG_ARGISNULL(6)) input.progress = PG_GETARG_FLOAT4(6);
+    core::ActionInput input = pg::action_input(fcinfo, *action, worker, 5, 6);
     const Datum lease_arg = PG_ARGISNULL(5) ? (Datum)0 : PG_GETARG_DATUM(5);
 
     // Where each id is first mentioned, to find its caller details.
