@@ -34,16 +34,6 @@ std::optional<JobAction> state_action(LifecycleAction action) {
     }
 }
 
-// A new run's due time: a once trigger's time (even if past: then it is due at
-// once), or the first tick strictly after `after`, anchored there when the
-// trigger has no anchor of its own.
-std::optional<Instant> first_fire(const Trigger& trigger, Instant after) {
-    if (const auto* once = std::get_if<OnceTrigger>(&trigger)) return once->at;
-    auto next = next_fire_after(trigger, after, after);
-    if (!next || !in_range(*next)) return std::nullopt;
-    return next;
-}
-
 class Builder {
 public:
     Builder(const JobRow& job, const ActionInput& input) : input_(input) { result_.after = job; }

@@ -2,6 +2,13 @@
 
 namespace cadence::core {
 
+std::optional<Instant> first_fire(const Trigger& trigger, Instant after) {
+    if (const auto* once = std::get_if<OnceTrigger>(&trigger)) return once->at;
+    auto next = next_fire_after(trigger, after, after);
+    if (!next || !in_range(*next)) return std::nullopt;
+    return next;
+}
+
 std::optional<Instant> next_tick(const Trigger& trigger, Instant after, Instant created_at) {
     if (std::holds_alternative<OnceTrigger>(trigger)) return std::nullopt;
     return next_fire_after(trigger, after, created_at);

@@ -28,6 +28,11 @@ struct JobTimer {
     bool operator==(const JobTimer&) const = default;
 };
 
+// A new run's due time: a once trigger's time (even if past: then it is due at
+// once), or the first tick strictly after `after`, anchored there when the trigger
+// has no anchor of its own. nullopt when no tick lies in years 1-9999.
+std::optional<Instant> first_fire(const Trigger& trigger, Instant after);
+
 // A periodic trigger's next tick after `after` (nullopt for once triggers).
 std::optional<Instant> next_tick(const Trigger& trigger, Instant after, Instant created_at);
 

@@ -14,6 +14,12 @@ const char* to_string(TimerKind kind) noexcept {
     return "unknown";
 }
 
+std::optional<TimerKind> parse_timer_kind(std::string_view name) noexcept {
+    for (auto kind : {TimerKind::fire, TimerKind::retry, TimerKind::lease, TimerKind::due})
+        if (name == to_string(kind)) return kind;
+    return std::nullopt;
+}
+
 std::size_t TimerMap::slot_of(std::int64_t job_id) const noexcept {
     // Fibonacci hashing spreads consecutive ids over the table.
     auto h = static_cast<std::uint64_t>(job_id) * 0x9E3779B97F4A7C15ull;

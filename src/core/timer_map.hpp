@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace cadence::core {
@@ -19,6 +20,8 @@ enum class TimerKind : std::uint8_t {
 };
 
 const char* to_string(TimerKind kind) noexcept;
+// The kind a name ("fire", "retry", "lease", "due") stands for; nullopt for any other.
+std::optional<TimerKind> parse_timer_kind(std::string_view name) noexcept;
 
 struct Timer {
     std::int64_t due_us;  // microseconds since the Unix epoch

@@ -37,7 +37,7 @@ bool extension_installed() {
     pg_guard([&]() noexcept { commit_spi_transaction(); });
     if (version.empty() || version == CADENCE_VERSION) return !version.empty();
     // A library update ahead of ALTER EXTENSION UPDATE: the SQL objects are not ours
-    // to call. The update wakes the workers when it commits (cadence._wake_workers).
+    // to call. The update wakes the scheduler when it commits (cadence._wake_workers_at_commit).
     static std::string reported;
     if (reported != version) {
         reported = version;

@@ -102,12 +102,9 @@ CADENCE_SQL_FUNCTION(cadence_retry_delay) {
 CADENCE_SQL_FUNCTION(cadence_first_fire) {
     Jsonb* descriptor = pg::pg_guard([&]() noexcept { return PG_GETARG_JSONB_P(0); });
     core::Trigger trigger = core::parse_trigger(pg::jsonb_text(descriptor));
-    core::Instant created = pg::to_instant(PG_GETARG_TIMESTAMPTZ(1), "created_at");
-    if (const auto* once = std::get_if<core::OnceTrigger>(&trigger))
-        PG_RETURN_TIMESTAMPTZ(pg::to_timestamptz(once->at));
-    auto next = core::next_fire_after(trigger, created, created);
-    if (!next || !core::in_range(*next)) PG_RETURN_NULL();
-    PG_RETURN_TIMESTAMPTZ(pg::to_timestamptz(*next));
+    auto first = core::first_fire(trigger, pg::to_instant(PG_GETARG_TIMESTAMPTZ(1), "created_at"));
+    if (!first) PG_RETURN_NULL();
+    PG_RETURN_TIMESTAMPTZ(pg::to_timestamptz(*first));
 }
 
 // Trigger on cadence.job_events: events are never updated or deleted, except by

@@ -113,10 +113,8 @@ CADENCE_SQL_FUNCTION(cadence_step) {
     row.heartbeat_at = instant_arg(fcinfo, 16, "heartbeat_at");
     if (!PG_ARGISNULL(17)) row.progress = PG_GETARG_FLOAT4(17);
     if (!PG_ARGISNULL(18) && !PG_ARGISNULL(19)) {
-        std::string kind = pg::text_arg(fcinfo, 19);
-        for (auto k : {core::TimerKind::fire, core::TimerKind::retry, core::TimerKind::lease, core::TimerKind::due})
-            if (kind == core::to_string(k))
-                row.timer = core::JobTimer{pg::to_instant(PG_GETARG_TIMESTAMPTZ(18), "timer_at"), k};
+        if (auto kind = core::parse_timer_kind(pg::text_arg(fcinfo, 19)))
+            row.timer = core::JobTimer{pg::to_instant(PG_GETARG_TIMESTAMPTZ(18), "timer_at"), *kind};
     }
     row.trigger = &pg::cached_trigger(trigger_json);
     row.created_at = pg::to_instant(PG_GETARG_TIMESTAMPTZ(21), "created_at");

@@ -61,12 +61,6 @@ bool extension_ready = false;
 
 int64 now_unix_us() { return GetCurrentTimestamp() + unix_to_postgres_us; }
 
-std::optional<TimerKind> parse_kind(const char* text) {
-    for (auto kind : {TimerKind::fire, TimerKind::retry, TimerKind::lease, TimerKind::due})
-        if (strcmp(text, core::to_string(kind)) == 0) return kind;
-    return std::nullopt;
-}
-
 // One row of (job_id, timer_at, timer_kind, error).
 struct TimerRow {
     int64 job_id;
@@ -156,7 +150,7 @@ void load_all_timers(bool resync) {
     for_each_timer_row("SELECT job_id, timer_at, timer_kind, error FROM cadence._all_timers()",
                        nullptr, [&](const TimerRow* batch, size_t count) {
                            for (size_t i = 0; i < count; ++i)
-                               if (auto kind = parse_kind(batch[i].kind))
+                               if (auto kind = core::parse_timer_kind(batch[i].kind))
                                    timers.set(batch[i].job_id, batch[i].at_unix_us, *kind);
                        });
     instr_time elapsed;
@@ -198,7 +192,7 @@ void apply_rows(const std::vector<int64>& asked, const std::vector<TimerRow>& ro
             timers.set(row.job_id, now + failed_retry_us, TimerKind::fire);
             continue;
         }
-        auto kind = parse_kind(row.kind);
+        auto kind = core::parse_timer_kind(row.kind);
         if (!kind) {
             backoff.forget(row.job_id);
             timers.remove(row.job_id);

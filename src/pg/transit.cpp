@@ -261,9 +261,8 @@ CADENCE_SQL_FUNCTION(cadence_transit) {
         Datum progress = SPI_getbinval(tuple, desc, 13, &null);
         if (!null) row.progress = DatumGetFloat4(progress);
         auto timer_at = instant_column(tuple, desc, 14, "timer_at");
-        std::string timer_kind = text_column(tuple, desc, 15);
-        for (auto k : {core::TimerKind::fire, core::TimerKind::retry, core::TimerKind::lease, core::TimerKind::due})
-            if (timer_at && timer_kind == core::to_string(k)) row.timer = core::JobTimer{*timer_at, k};
+        auto timer_kind = core::parse_timer_kind(text_column(tuple, desc, 15));
+        if (timer_at && timer_kind) row.timer = core::JobTimer{*timer_at, *timer_kind};
         l.owner = DatumGetObjectId(SPI_getbinval(tuple, desc, 16, &null));
         row.max_attempts = DatumGetInt32(SPI_getbinval(tuple, desc, 17, &null));
         l.trigger_json = text_column(tuple, desc, 18);

@@ -17,6 +17,13 @@ JobTimerInput input(JobStatus status, const Trigger& trigger) {
                          std::nullopt};
 }
 
+TEST(JobTimer, FirstFireIsTheOnceTimeOrTheFirstTickAfter) {
+    EXPECT_EQ(first_fire(make_once(at("2020-01-01T00:00:00Z")), created), at("2020-01-01T00:00:00Z"));
+    EXPECT_EQ(first_fire(make_interval(60s, std::nullopt), created), created + 60s);
+    EXPECT_EQ(first_fire(make_interval(60s, at("2026-11-24T09:59:30Z")), created), at("2026-11-24T10:00:30Z"));
+    EXPECT_EQ(first_fire(make_cron("0 12 * * *", "UTC"), created), at("2026-11-24T12:00:00Z"));
+}
+
 TEST(JobTimer, ScheduledRunsWakeWorkersWhenDue) {
     Trigger once = make_once(at("2026-11-24T12:00:00Z"));
     auto job = input(JobStatus::scheduled, once);

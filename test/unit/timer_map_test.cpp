@@ -10,6 +10,13 @@
 namespace cadence::core {
 namespace {
 
+TEST(TimerMap, KindNamesRoundTrip) {
+    for (auto kind : {TimerKind::fire, TimerKind::retry, TimerKind::lease, TimerKind::due})
+        EXPECT_EQ(parse_timer_kind(to_string(kind)), kind);
+    EXPECT_EQ(parse_timer_kind("locked"), std::nullopt);
+    EXPECT_EQ(parse_timer_kind(""), std::nullopt);
+}
+
 TEST(TimerMap, EarliestFirst) {
     TimerMap map;
     map.set(1, 300, TimerKind::fire);
