@@ -18,21 +18,35 @@ void put_if_set(nlohmann::json& details, const char* key, const std::string& val
     if (!value.empty()) details[key] = value;
 }
 
+void put_notes(nlohmann::json& details, const RunNotes& notes) {
+    if (!notes.warnings.empty()) {
+        auto& warnings = details["warnings"] = nlohmann::json::array();
+        for (const auto& warning : notes.warnings) warnings.push_back(warning);
+    }
+    if (notes.warnings_left_out > 0) details["warnings_left_out"] = notes.warnings_left_out;
+    if (notes.committed_before_error) details["committed_before_error"] = true;
+}
+
 }  // namespace
 
-RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis elapsed) {
+RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis elapsed,
+                         const RunNotes& notes) {
     nlohmann::json details = {{"result", {{"command", std::string(command)}, {"rows", rows}}},
                               {"duration_ms", elapsed.count()}};
+    // Only a failure can have committed "before" it: a completed run committed everything.
+    put_notes(details, RunNotes{notes.warnings, notes.warnings_left_out, false});
     return {"complete", dump(details)};
 }
 
-RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed, Millis timeout) {
+RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed, Millis timeout,
+                      const RunNotes& notes) {
     nlohmann::json details = {{"error", error.message.empty() ? "unknown error" : error.message},
                               {"duration_ms", elapsed.count()}};
     put_if_set(details, "sqlstate", error.sqlstate);
     put_if_set(details, "detail", error.detail);
     put_if_set(details, "hint", error.hint);
     put_if_set(details, "context", error.context);
+    put_notes(details, notes);
     if (error.sqlstate != query_canceled) return {"fail", dump(details)};
     if (!stop_requested && timeout.count() > 0 && elapsed >= timeout) {
         details["timed_out"] = true;
@@ -43,10 +57,19 @@ RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed
     return {"cancel", dump(details)};
 }
 
+RunError open_transaction_error() {
+    return RunError{"25001",
+                    "the job's SQL ended inside a transaction block it opened; that transaction was rolled back",
+                    "A BEGIN (or START TRANSACTION) had no COMMIT or ROLLBACK before the end of the body.",
+                    "End the body with COMMIT, or leave out BEGIN: the statements of a body run in "
+                    "one transaction by themselves.",
+                    ""};
+}
+
 std::string lost_run_details() {
     nlohmann::json details = {
         {"error", "the executor running this job ended during the run (server crash, restart "
-                  "or termination); the run's transaction was rolled back"},
+                  "or termination); what the run had not committed was rolled back"},
         {"executor_lost", true}};
     return dump(details);
 }

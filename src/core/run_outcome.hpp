@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cadence::core {
 
@@ -25,17 +26,38 @@ struct RunError {
     std::string context;
 };
 
+// What a run said besides its result, kept with how it ended.
+struct RunNotes {
+    // WARNINGs it raised, as psql would print them (VACUUM of a table its owner
+    // may not vacuum: "permission denied to vacuum ..., skipping it"), oldest first.
+    std::vector<std::string> warnings;
+    std::uint64_t warnings_left_out = 0;  // beyond those kept
+    // A failed body had committed some of its work before the error (a COMMIT of
+    // its own, a procedure's, a multi-transaction command): that work stays.
+    bool committed_before_error = false;
+};
+
+// At most this many warnings are kept, each cut to max_warning_bytes.
+inline constexpr std::size_t max_warnings = 10;
+inline constexpr std::size_t max_warning_bytes = 500;
+
 // The SQL ran and committed: its last statement's command tag and row count.
-RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis elapsed);
+RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis elapsed,
+                         const RunNotes& notes = {});
 
 // The SQL failed. A query cancel (57014) after at least `timeout` is the statement
 // timeout: a failure, retried by the job's rules. Any other query cancel was asked
 // for (cadence.cancel_job when `stop_requested`, else pg_cancel_backend) and
 // cancels the run. Everything else fails the run.
-RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed, Millis timeout);
+RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed, Millis timeout,
+                      const RunNotes& notes = {});
+
+// The body ended inside a transaction block it opened (BEGIN without COMMIT):
+// as when psql -c ends there, that transaction was rolled back (SQLSTATE 25001).
+RunError open_transaction_error();
 
 // The executor that held the run ended during it (a crash, a restart or its
-// termination): the run's transaction was rolled back.
+// termination): what the run had not committed was rolled back.
 std::string lost_run_details();
 
 }  // namespace cadence::core

@@ -16,6 +16,7 @@
 #include "pg/run_as.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
+#include "pg/top_level.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -271,14 +272,6 @@ bool claim_next(Claim& claim) {
     return claimed;
 }
 
-// The command tag of the last statement of `sql` (which has already run).
-const char* last_command_tag(const char* sql) {
-    List* statements = pg_parse_query(sql);
-    if (statements == NIL) return "EMPTY";
-    auto* last = static_cast<RawStmt*>(llast(statements));
-    return GetCommandTagName(CreateCommandTag(last->stmt));
-}
-
 // PostgreSQL's text in the server encoding, as UTF-8 for the JSON of the event.
 std::string utf8_text(const char* text) {
     if (text == nullptr) return {};
@@ -298,16 +291,16 @@ core::RunError run_error_of(const ErrorData* e) {
                           utf8_text(e->detail), utf8_text(e->hint), utf8_text(e->context)};
 }
 
-// Records a failed run in a transaction of its own. Should the details not be
+// Records how a run ended in a transaction of its own. Should the details not be
 // storable (an encoding problem), a plain message is recorded instead.
-void record_failure(const Claim& claim, const std::string& action, const std::string& details) {
+void record_ending(const Claim& claim, const std::string& action, const std::string& details) {
     static const std::string fallback =
-        R"json({"error": "the run failed; its error could not be recorded (see the server log)"})json";
+        R"json({"error": "how the run ended could not be recorded (see the server log)"})json";
     for (const std::string* attempt : {&details, &fallback}) {
         try {
             MemoryContextSwitchTo(run_context);
             pg_guard([&]() noexcept {
-                begin_spi_transaction("pg_cadence executor: recording a failed run");
+                begin_spi_transaction("pg_cadence executor: recording how a run ended");
                 (void)record_outcome(claim.job_id, action.c_str(), attempt->c_str());
                 commit_spi_transaction();
             });
@@ -320,19 +313,59 @@ void record_failure(const Claim& claim, const std::string& action, const std::st
     }
 }
 
-// Runs a claimed run: the owner's SQL and the record of its completion in one
-// transaction, so that a run is completed exactly when its work committed; on an
-// error, the failure is recorded in a transaction of its own.
+// What the owner's SQL does besides its result, seen while it runs: the WARNINGs
+// it raises (kept in fixed space: the hook runs while an error is being reported)
+// and whether any of its transactions committed.
+struct BodyWatch {
+    bool active;
+    bool committed;
+    uint64 warnings;  // raised; the first core::max_warnings are kept
+    char kept[core::max_warnings][core::max_warning_bytes];
+};
+BodyWatch watch;
+emit_log_hook_type previous_emit_log_hook = nullptr;
+
+void watch_messages(ErrorData* error) {
+    if (watch.active && error->elevel == WARNING && error->message != nullptr) {
+        if (watch.warnings < core::max_warnings)
+            strlcpy(watch.kept[watch.warnings], error->message, core::max_warning_bytes);
+        watch.warnings++;
+    }
+    if (previous_emit_log_hook != nullptr) previous_emit_log_hook(error);
+}
+
+void watch_commits(XactEvent event, void*) {
+    if (watch.active && event == XACT_EVENT_COMMIT) watch.committed = true;
+}
+
+void start_watching() {
+    watch.active = true;
+    watch.committed = false;
+    watch.warnings = 0;
+}
+
+core::RunNotes stop_watching() {
+    watch.active = false;
+    core::RunNotes notes;
+    for (uint64 i = 0; i < std::min<uint64>(watch.warnings, core::max_warnings); ++i)
+        notes.warnings.push_back(utf8_text(watch.kept[i]));
+    notes.warnings_left_out = watch.warnings - notes.warnings.size();
+    notes.committed_before_error = watch.committed;
+    return notes;
+}
+
+// Runs a claimed run: the owner's SQL as a top-level query string, as psql -c
+// would send it (pg/top_level.hpp), then how it ended in a transaction of its own.
+// What the SQL committed stays, also when a later statement of it fails.
 void run_claimed(const Claim& claim) {
     using Clock = std::chrono::steady_clock;
-    int nest_level = 0;
     int armed_ms = 0;
-    const char* tag = nullptr;
-    uint64 rows = 0;
+    TopLevelResult result{};
     Clock::time_point armed{};
     Clock::time_point started{};
     Clock::time_point finished{};
     const ErrorData* caught = nullptr;  // a PostgreSQL error, copied into run_context
+    bool left_open = false;
     std::string failure;                // or a C++ one
     // Every guard starts in run_context, so that a caught error outlives the abort.
     auto guarded = [&](auto&& body) {
@@ -341,66 +374,67 @@ void run_claimed(const Claim& claim) {
     };
     try {
         guarded([&]() noexcept {
-            begin_spi_transaction(claim.body);
+            begin_spi_transaction("pg_cadence executor: becoming the job's owner");
             Owner owner = check_owner(claim.owner, claim.job_id);
-            armed = Clock::now();
-            nest_level = begin_owner_session(owner, claim.timeout_ms, &armed_ms);
-            begin_body(claim.job_id);
-            started = Clock::now();
-            int rc = SPI_execute(claim.body, false, 0);
-            if (rc < 0) elog(ERROR, "pg_cadence executor: SPI_execute failed: %d", rc);
-            rows = SPI_processed;
-            if (SPI_tuptable != nullptr) SPI_freetuptable(SPI_tuptable);
-            tag = MemoryContextStrdup(run_context, last_command_tag(claim.body));
-            run_commit_work_as_owner();
-            finished = Clock::now();
-        });
-        // Only the owner's SQL may be interrupted.
-        bool stopped = end_body();
-        guarded([&]() noexcept { end_owner_session(nest_level); });
-        if (stopped) throw core::Error(core::ErrorKind::wrong_state, "the run was canceled");
-        auto outcome = core::completed_run(
-            tag, rows, std::chrono::duration_cast<core::Millis>(finished - started));
-        guarded([&]() noexcept {
-            pgstat_report_activity(STATE_RUNNING, "pg_cadence executor: recording a completed run");
-            if (record_outcome(claim.job_id, "complete", outcome.details.c_str()) == nullptr) {
-                // Canceled or deleted while it ran: its work is rolled back.
-                AbortCurrentTransaction();
-                pgstat_report_activity(STATE_IDLE, nullptr);
-                return;
-            }
+            begin_owner_session(owner, claim.timeout_ms);
             commit_spi_transaction();
         });
-        return;
+        start_watching();
+        guarded([&]() noexcept {
+            begin_body(claim.job_id);
+            armed = Clock::now();
+            armed_ms = arm_run_timeout();
+            started = Clock::now();
+            run_top_level(claim.body, run_context, &result);
+            finished = Clock::now();
+        });
+        left_open = result.left_open;
     } catch (const PgError& e) {
         caught = e.data();
     } catch (const std::exception& e) {
         failure = e.what();
     }
-    // The run's transaction failed: undo it (and the owner's identity), then say why.
+    // Only the owner's SQL may be interrupted.
     bool stopped = end_body();
+    core::RunNotes notes = stop_watching();
+    // Undo what is left of it (a failed or still open transaction), become the
+    // executor again and forget the run's session state, before any bookkeeping.
     guarded([&]() noexcept {
         leave_owner_sql();
-        AbortCurrentTransaction();
-        end_owner_session(0);
+        AbortOutOfAnyTransaction();
+        end_owner_session();
+        debug_query_string = nullptr;
+        pgstat_report_activity(STATE_IDLE, nullptr);
     });
-    std::string action = "fail";
+    guarded([&]() noexcept { discard_session_state(); });
+
+    std::string action;
     std::string details;
-    try {
-        core::RunError error = caught != nullptr ? run_error_of(caught)
-                               : stopped ? core::RunError{"57014", "the run was canceled", "", "", ""}
-                                         : core::RunError{"XX000", failure, "", "", ""};
-        // Timed from when the statement timeout was armed (at or after `armed`).
-        auto elapsed = armed == Clock::time_point{}
-                           ? core::Millis(0)
-                           : std::chrono::duration_cast<core::Millis>(Clock::now() - armed);
-        auto outcome = core::failed_run(error, stopped, elapsed, core::Millis(armed_ms));
+    if (caught == nullptr && failure.empty() && !left_open) {
+        auto outcome = core::completed_run(result.command_tag, result.rows,
+                                           std::chrono::duration_cast<core::Millis>(finished - started), notes);
         action = outcome.action;
         details = outcome.details;
-    } catch (const std::exception& e) {
-        details = R"json({"error": "the run failed; its error could not be described"})json";
+    } else {
+        try {
+            core::RunError error = caught != nullptr ? run_error_of(caught)
+                                   : left_open       ? core::open_transaction_error()
+                                   : stopped ? core::RunError{"57014", "the run was canceled", "", "", ""}
+                                             : core::RunError{"XX000", failure, "", "", ""};
+            // Timed from when the statement timeout was armed (at or after `armed`).
+            auto elapsed = armed == Clock::time_point{}
+                               ? core::Millis(0)
+                               : std::chrono::duration_cast<core::Millis>(Clock::now() - armed);
+            auto outcome = core::failed_run(error, stopped, elapsed, core::Millis(armed_ms), notes);
+            action = outcome.action;
+            details = outcome.details;
+        } catch (const std::exception& e) {
+            action = "fail";
+            details = R"json({"error": "the run failed; its error could not be described"})json";
+        }
     }
-    record_failure(claim, action, details);
+    // A run canceled or deleted meanwhile is no longer this executor's to record.
+    record_ending(claim, action, details);
 }
 
 void count_run() {
@@ -425,7 +459,6 @@ void work() {
         Claim claim{};
         if (!claim_next(claim)) return;
         run_claimed(claim);
-        pg_guard([&]() noexcept { discard_session_state(); });
         count_run();
         pg_guard([&]() noexcept { CHECK_FOR_INTERRUPTS(); });
         reload_if_asked();
@@ -455,6 +488,9 @@ void executor_main(Datum arg) {
     before_shmem_exit(leave_slot, 0);
     run_context = AllocSetContextCreate(TopMemoryContext, "pg_cadence executor run", ALLOCSET_DEFAULT_SIZES);
     guard_session_authorization();
+    previous_emit_log_hook = emit_log_hook;
+    emit_log_hook = watch_messages;
+    RegisterXactCallback(watch_commits, nullptr);
     hold_cancels();
 
     bool ready = false;

@@ -135,16 +135,15 @@ Owner check_owner(Oid owner, int64 job_id) {
     return result;
 }
 
-int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms) {
+void begin_owner_session(const Owner& owner, int64 timeout_ms) {
     // The session user decides what SET ROLE allows: the owner's memberships only.
     SetSessionAuthorization(owner.oid, owner.superuser);
     owner_sql_running = true;
-    int nest_level = NewGUCNestLevel();
     forget_login_role_settings();
 
-    // The settings a login of the owner would get. A login applies them as defaults,
-    // which no transaction end would undo; here they are session settings, undone
-    // with the nest level, applied least specific first so that the most specific wins.
+    // The settings a login of the owner would get, applied least specific first so
+    // that the most specific wins. A login makes them defaults, which nothing
+    // could undo; here they are session settings, which discard_session_state resets.
     Relation settings = table_open(DbRoleSettingRelationId, AccessShareLock);
     Snapshot snapshot = RegisterSnapshot(GetCatalogSnapshot(DbRoleSettingRelationId));
     ApplySetting(snapshot, InvalidOid, InvalidOid, settings, PGC_S_SESSION);
@@ -159,18 +158,13 @@ int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms) {
         snprintf(value, sizeof(value), "%lld", static_cast<long long>(std::min<int64>(timeout_ms, INT_MAX)));
         SetConfigOption("statement_timeout", value, PGC_SUSET, PGC_S_SESSION);
     }
-    // Only a backend serving a client arms statement_timeout by itself.
-    *armed_ms = StatementTimeout;
-    if (StatementTimeout > 0) enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
-    return nest_level;
 }
 
-void run_commit_work_as_owner() {
-    // What CommitTransaction would run first, and what could run code: done now, as the owner.
-    for (;;) {
-        AfterTriggerFireDeferred();
-        if (!PreCommit_Portals(false)) break;
-    }
+int arm_run_timeout() {
+    // Only a backend serving a client arms statement_timeout by itself, and it
+    // would arm it per statement: the job's timeout bounds its whole body.
+    if (StatementTimeout > 0) enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+    return StatementTimeout;
 }
 
 void leave_owner_sql() {
@@ -178,17 +172,19 @@ void leave_owner_sql() {
     owner_sql_running = false;
 }
 
-void end_owner_session(int nest_level) {
+void end_owner_session() {
     leave_owner_sql();
-    if (nest_level > 0) AtEOXact_GUC(false, nest_level);
     SetSessionAuthorization(BOOTSTRAP_SUPERUSERID, true);
 }
 
 void discard_session_state() {
-    // DISCARD ALL without its RESET ALL (the run's settings are already undone) and
-    // without dropping every cached plan, which would make each run plan afresh.
+    // DISCARD ALL, without dropping every cached plan (each run would plan afresh).
+    // The owner's SQL may have committed its SETs (a COMMIT, a procedure's), so
+    // every setting goes back to the executor's own, SET ROLE included.
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
+    ResetAllOptions();
+    SetPGVariable("role", NIL, false);
     PortalHashTableDeleteAll();
     DropAllPreparedStatements();
     LockReleaseAll(USER_LOCKMETHOD, true);

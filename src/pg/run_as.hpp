@@ -25,26 +25,29 @@ struct Owner {
 // CONNECT privilege on this database (42501).
 Owner check_owner(Oid owner, int64 job_id);
 
-// Makes `owner` the session and current user with their settings and `timeout_ms`
-// (0: the owner's own statement_timeout) as statement_timeout, armed from now.
-// Returns the GUC nest level that end_owner_session undoes; *armed_ms is the
-// statement timeout in force (0 for none).
-int begin_owner_session(const Owner& owner, int64 timeout_ms, int* armed_ms);
+// In a transaction, which the caller then commits: makes `owner` the session and
+// current user with their role and database settings, and `timeout_ms` (0: the
+// owner's own statement_timeout) as statement_timeout. These are session settings:
+// they outlast the transactions of the owner's SQL, and discard_session_state
+// undoes them. From here until leave_owner_sql, session_authorization is guarded.
+void begin_owner_session(const Owner& owner, int64 timeout_ms);
 
-// Fires what the owner's SQL left for commit (deferred triggers, holdable
-// cursors) while still the owner, so that none of it runs with the executor's rights.
-void run_commit_work_as_owner();
+// Arms statement_timeout for the whole of the owner's SQL from now, whatever
+// transactions it commits; returns it in milliseconds (0 for none).
+int arm_run_timeout();
 
 // Disarms the timeout and ends the owner's SQL (before an abort, which may
 // restore settings).
 void leave_owner_sql();
 
-// Disarms the timeout, undoes the owner's settings and becomes the executor again.
-// After an error, pass nest_level 0: the aborted transaction undid the settings.
-void end_owner_session(int nest_level);
+// Outside any transaction: disarms the timeout and becomes the executor again.
+// The owner's settings stay until discard_session_state.
+void end_owner_session();
 
-// Forgets what a run left in the session (temporary tables, prepared statements,
-// advisory locks, cursors, sequence caches), in a transaction of its own.
+// Forgets what a run left in the session (its settings and SET ROLE, temporary
+// tables, prepared statements, advisory locks, cursors, sequence caches), in a
+// transaction of its own. Call after end_owner_session, before the executor's
+// next transaction of its own.
 void discard_session_state();
 
 // Installed once in each executor: refuses SET SESSION AUTHORIZATION while a

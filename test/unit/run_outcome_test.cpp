@@ -81,6 +81,40 @@ TEST(RunOutcome, TextThatIsNotUtf8NeverThrowsAndTheJsonIsAscii) {
     EXPECT_NE(details["error"].get<std::string>().find("bad "), std::string::npos);
 }
 
+TEST(RunOutcome, WarningsAreKeptWithACompletedRun) {
+    RunNotes notes;
+    notes.warnings = {"permission denied to vacuum \"vt\", skipping it"};
+    notes.committed_before_error = true;  // never said of a completed run
+    auto details = json::parse(completed_run("VACUUM", 0, 3ms, notes).details);
+    EXPECT_EQ(details["warnings"], json::array({"permission denied to vacuum \"vt\", skipping it"}));
+    EXPECT_FALSE(details.contains("warnings_left_out"));
+    EXPECT_FALSE(details.contains("committed_before_error"));
+    EXPECT_FALSE(json::parse(completed_run("SELECT", 1, 1ms).details).contains("warnings"));
+}
+
+TEST(RunOutcome, AFailureSaysWhatWasCommittedBeforeItAndHowManyWarningsWereLeftOut) {
+    RunNotes notes;
+    notes.warnings = {"first"};
+    notes.warnings_left_out = 4;
+    notes.committed_before_error = true;
+    auto outcome = failed_run(error("23505", "duplicate key value"), false, 1ms, 0ms, notes);
+    EXPECT_EQ(outcome.action, "fail");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["committed_before_error"], true);
+    EXPECT_EQ(details["warnings"], json::array({"first"}));
+    EXPECT_EQ(details["warnings_left_out"], 4);
+    EXPECT_FALSE(json::parse(failed_run(error("23505", "x"), false, 1ms, 0ms).details).contains("committed_before_error"));
+}
+
+TEST(RunOutcome, ABodyLeftInsideItsOwnTransactionBlockFailsWithSqlstate25001) {
+    auto outcome = failed_run(open_transaction_error(), false, 1ms, 0ms);
+    EXPECT_EQ(outcome.action, "fail");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["sqlstate"], "25001");
+    EXPECT_NE(details["error"].get<std::string>().find("rolled back"), std::string::npos);
+    EXPECT_NE(details["hint"].get<std::string>().find("COMMIT"), std::string::npos);
+}
+
 TEST(RunOutcome, ALostRunSaysWhy) {
     auto details = json::parse(lost_run_details());
     EXPECT_EQ(details["executor_lost"], true);
