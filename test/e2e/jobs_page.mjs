@@ -60,7 +60,7 @@ try {
   check(true, 'completed by the worker: it shows completed');
 
   // 3. A SQL job run by the executors fails; the detail panel shows why.
-  const failing = psql(`SELECT cadence.create_job('e2e division', cadence.once(), sql => 'SELECT 1 / 0', max_attempts => 1)`);
+  const failing = psql(`SELECT cadence.create_job('e2e division', cadence.once(), sql => 'DO $$ BEGIN PERFORM 1 / 0; END $$', max_attempts => 1)`);
   await rowWithStatus(failing, 'fatal').waitFor();
   check(true, 'a failing SQL job shows fatal');
   await row(failing).locator('td').nth(1).click();

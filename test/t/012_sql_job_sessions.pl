@@ -148,7 +148,16 @@ is(sql(q{SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'}), '0', 'its 
 is(sql(q{SELECT count(*) FROM pg_stat_activity WHERE application_name = 'changed by a job'}), '0',
     'its application_name is undone');
 
-# 5. The body shows in pg_stat_activity while it runs, as a client's query would.
+# 5. VACUUM of a table the owner may not vacuum: the warning psql shows, and the run completes.
+my ($ret, $psql_out, $psql_err) = $node->psql('postgres', 'VACUUM public.secret', extra_params => ['-U', 'alice']);
+my ($psql_warning) = $psql_err =~ /WARNING:\s+(.*)/;
+ok(defined $psql_warning, "psql prints a warning for alice's VACUUM of the superuser's table: $psql_warning");
+my $vacuum = job('alice', 'vacuum secret', 'VACUUM public.secret');
+wait_status($vacuum, 'completed');
+is(sql(qq{SELECT details -> 'warnings' ->> 0 FROM cadence.job_events WHERE job_id = $vacuum AND event = 'completed'}),
+    $psql_warning, 'the job completes with the same warning in its completed event');
+
+# 6. The body shows in pg_stat_activity while it runs, as a client's query would.
 my $visible = job('alice', 'visible', 'SELECT pg_sleep(1.5)');
 wait_status($visible, 'running');
 $node->poll_query_until('postgres', q{SELECT count(*) = 1 FROM pg_stat_activity
