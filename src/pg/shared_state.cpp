@@ -46,6 +46,7 @@ void attach_state() {
         ShmemInitStruct("pg_cadence scheduler state", sizeof(SchedulerState), &found));
     if (!found) {
         memset(state, 0, sizeof(SchedulerState));
+        pg_atomic_init_u32(&state->replanned_at_blocks, 0);
         SpinLockInit(&state->mutex);
         state->procno = -1;
         state->database = InvalidOid;

@@ -4,6 +4,7 @@
 #include "pg/postgres.hpp"
 
 extern "C" {
+#include "port/atomics.h"
 #include "storage/dsm.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
@@ -31,6 +32,9 @@ struct SchedulerState {
     uint64 snapshot_done;
     int snapshot_requester;       // PGPROC number of the waiting session
     dsm_handle snapshot_handle;
+    // Blocks of cadence.jobs_status when cached plans were last made to be planned
+    // again (see plan_refresh.hpp).
+    pg_atomic_uint32 replanned_at_blocks;
 };
 
 // The header of a map snapshot; `count` Timer entries follow.

@@ -15,6 +15,7 @@
 #include "core/job_lifecycle.hpp"
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
+#include "pg/plan_refresh.hpp"
 #include "pg/publication.hpp"
 #include "pg/text.hpp"
 #include "pg/lifecycle_glue.hpp"
@@ -213,7 +214,10 @@ CADENCE_SQL_FUNCTION(cadence_transit) {
     std::sort(unique_ids.begin(), unique_ids.end());
     unique_ids.erase(std::unique(unique_ids.begin(), unique_ids.end()), unique_ids.end());
 
-    pg::pg_guard([&]() noexcept { SPI_connect(); });
+    pg::pg_guard([&]() noexcept {
+        pg::refresh_plans_if_grown();
+        SPI_connect();
+    });
 
     // 1. Lock and read the rows.
     std::vector<Loaded> loaded;

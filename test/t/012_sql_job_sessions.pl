@@ -14,6 +14,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pg_cadence'
 cadence.max_executors = 1
+log_min_messages = debug1
 });
 $node->start;
 sub sql { return $node->safe_psql('postgres', $_[0]); }
@@ -165,6 +166,14 @@ $node->poll_query_until('postgres', q{SELECT count(*) = 1 FROM pg_stat_activity
     or die 'the body was not shown';
 pass('pg_stat_activity shows the running body');
 wait_status($visible, 'completed');
+
+# 7. Plans cached while the job tables were small are made again once they have grown.
+my $log_offset = -s $node->logfile;
+sql(q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'bulk ' || i FROM generate_series(1, 20000) i),
+                                               cadence.once(now() + interval '1 hour'))});
+sql(q{SELECT cadence.cancel_job(max(id)) FROM cadence.jobs});
+ok($node->log_contains(qr/cadence\.jobs_status has grown to \d+ blocks: cached plans on the job tables will be made again/,
+    $log_offset), 'after 20,000 new jobs, the next move of a job has the cached plans on the job tables made again');
 
 is(sql(q{SELECT count(*) FROM cadence.verify()}), '0', 'the event log and the status agree');
 $node->stop;
