@@ -11,14 +11,32 @@ extern "C" {
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "pgstat.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 }
 
 namespace cadence::pg {
 
-void begin_spi_transaction(const char* activity) {
+void begin_worker_transaction() {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
+    // What SET TRANSACTION would set: allowed before the transaction's first snapshot.
+    XactIsoLevel = XACT_READ_COMMITTED;
+    XactReadOnly = false;
+    XactDeferrable = false;
+    // SET LOCAL: gone when the transaction ends.
+    (void)set_config_option("lock_timeout", "0", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+}
+
+void commit_worker_transaction() {
+    CommitTransactionCommand();
+    // Rate-limited by PostgreSQL itself (at most once a second unless forced); only
+    // outside a transaction (a job's BEGIN keeps one open across commands).
+    if (!IsTransactionOrTransactionBlock()) (void)pgstat_report_stat(false);
+}
+
+void begin_spi_transaction(const char* activity) {
+    begin_worker_transaction();
     SPI_connect();
     PushActiveSnapshot(GetTransactionSnapshot());
     pgstat_report_activity(STATE_RUNNING, activity);
@@ -27,7 +45,7 @@ void begin_spi_transaction(const char* activity) {
 void commit_spi_transaction() {
     SPI_finish();
     PopActiveSnapshot();
-    CommitTransactionCommand();
+    commit_worker_transaction();
     pgstat_report_activity(STATE_IDLE, nullptr);
 }
 

@@ -4,7 +4,19 @@
 
 namespace cadence::pg {
 
-// Starts a transaction with SPI connected and a snapshot pushed, reporting
+// Starts a transaction of a worker's own (not a job's SQL), whatever the cluster,
+// database or role configure as defaults: read committed and read-write, with no
+// lock timeout. (Under serializable, executors claiming at once would fail each
+// other; under default_transaction_read_only nothing could be recorded.) Call
+// inside pg_guard (it may ereport).
+void begin_worker_transaction();
+
+// Commits a worker's transaction (its own or a job's) and reports the statistics
+// it gathered: a long-lived worker would otherwise send them only when it exits,
+// and autovacuum would never see its churn. Call inside pg_guard.
+void commit_worker_transaction();
+
+// begin_worker_transaction with SPI connected and a snapshot pushed, reporting
 // `activity` in pg_stat_activity. Call inside pg_guard (it may ereport).
 void begin_spi_transaction(const char* activity);
 

@@ -372,6 +372,8 @@ void run_claimed(const Claim& claim) {
         MemoryContextSwitchTo(run_context);
         pg_guard(body);
     };
+    // From the owner's settings on: a stored setting no longer valid warns, as at a login.
+    start_watching();
     try {
         guarded([&]() noexcept {
             begin_spi_transaction("pg_cadence executor: becoming the job's owner");
@@ -379,7 +381,7 @@ void run_claimed(const Claim& claim) {
             begin_owner_session(owner, claim.timeout_ms);
             commit_spi_transaction();
         });
-        start_watching();
+        watch.committed = false;  // that commit was the executor's, not the body's
         guarded([&]() noexcept {
             begin_body(claim.job_id);
             armed = Clock::now();
@@ -504,6 +506,8 @@ void executor_main(Datum arg) {
         }
         if (ready) work();
         MemoryContextSwitchTo(TopMemoryContext);
+        // Statistics still held back by the once-a-second limit go out before sleeping.
+        (void)pgstat_report_stat(true);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L, PG_WAIT_EXTENSION);
     }
 }

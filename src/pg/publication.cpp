@@ -1,5 +1,7 @@
 #include "pg/publication.hpp"
 
+#include "pg/catalog.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -135,19 +137,24 @@ void push_committed() noexcept {
     if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }
 
+// Owns nothing with a destructor: its ereport may leave it.
 void on_xact(XactEvent event, void*) {
     switch (event) {
     case XACT_EVENT_COMMIT:
         push_committed();
         break;
-    case XACT_EVENT_PREPARE:
-        // COMMIT PREPARED happens elsewhere, later: consumers must replay instead.
-        if (!pending.empty() && ring != nullptr) {
-            LWLockAcquire(ring->lock, LW_EXCLUSIVE);
-            ring->overflowed = true;
-            LWLockRelease(ring->lock);
+    case XACT_EVENT_PRE_PREPARE:
+        // COMMIT PREPARED runs later, in another session, where nothing would hand
+        // these events to the publisher or tell the scheduler: refused while the
+        // transaction can still be rolled back.
+        if (!pending.empty()) {
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("cannot PREPARE a transaction that changed pg_cadence jobs"),
+                            errdetail("The transaction changed %zu jobs' status; a prepared transaction "
+                                      "would commit them without publishing them or telling the scheduler.",
+                                      pending.size()),
+                            errhint("Change jobs in a transaction of their own, outside two-phase commit.")));
         }
-        pending.clear();
         break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
@@ -223,11 +230,10 @@ Drained drain_and_publish() {
 
     std::vector<std::string> payloads = core::encode_status_batches(events, resync);
     pg_guard([&]() noexcept {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
+        begin_worker_transaction();
         pgstat_report_activity(STATE_RUNNING, "pg_cadence: publishing status");
         for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
-        CommitTransactionCommand();
+        commit_worker_transaction();
         pgstat_report_activity(STATE_IDLE, nullptr);
     });
     return drained;

@@ -1,5 +1,7 @@
 #include "pg/run_as.hpp"
 
+#include "pg/catalog.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -7,10 +9,12 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/genam.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_db_role_setting.h"
+#include "catalog/indexing.h"
 #include "commands/dbcommands.h"
 #include "catalog/namespace.h"
 #include "commands/prepare.h"
@@ -20,6 +24,9 @@ extern "C" {
 #include "storage/lockdefs.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/portal.h"
@@ -100,6 +107,42 @@ void forget_login_role_settings() {
     }
 }
 
+// The settings stored for (database, role) by ALTER DATABASE/ROLE ... SET, applied
+// as session settings. As at a login, one that is no longer valid (a tablespace
+// since dropped, a parameter since removed) is skipped with a WARNING, not an error.
+void apply_stored_settings(Snapshot snapshot, Relation settings, Oid database, Oid role) {
+    ScanKeyData keys[2];
+    ScanKeyInit(&keys[0], Anum_pg_db_role_setting_setdatabase, BTEqualStrategyNumber, F_OIDEQ,
+                ObjectIdGetDatum(database));
+    ScanKeyInit(&keys[1], Anum_pg_db_role_setting_setrole, BTEqualStrategyNumber, F_OIDEQ,
+                ObjectIdGetDatum(role));
+    SysScanDesc scan = systable_beginscan(settings, DbRoleSettingDatidRolidIndexId, true, snapshot, 2, keys);
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        bool null = false;
+        Datum config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(settings), &null);
+        if (null) continue;
+        ArrayType* array = DatumGetArrayTypeP(config);
+        Datum* elements = nullptr;
+        bool* nulls = nullptr;
+        int count = 0;
+        deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elements, &nulls, &count);
+        for (int i = 0; i < count; ++i) {
+            if (nulls[i]) continue;
+            char* name = nullptr;
+            char* value = nullptr;
+            ParseLongOption(TextDatumGetCString(elements[i]), &name, &value);
+            if (value == nullptr) {
+                ereport(WARNING, (errcode(ERRCODE_SYNTAX_ERROR),
+                                  errmsg("could not parse setting for parameter \"%s\"", name)));
+                continue;
+            }
+            (void)set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, WARNING, false);
+        }
+    }
+    systable_endscan(scan);
+}
+
 }  // namespace
 
 Owner check_owner(Oid owner, int64 job_id) {
@@ -146,10 +189,10 @@ void begin_owner_session(const Owner& owner, int64 timeout_ms) {
     // could undo; here they are session settings, which discard_session_state resets.
     Relation settings = table_open(DbRoleSettingRelationId, AccessShareLock);
     Snapshot snapshot = RegisterSnapshot(GetCatalogSnapshot(DbRoleSettingRelationId));
-    ApplySetting(snapshot, InvalidOid, InvalidOid, settings, PGC_S_SESSION);
-    ApplySetting(snapshot, MyDatabaseId, InvalidOid, settings, PGC_S_SESSION);
-    ApplySetting(snapshot, InvalidOid, owner.oid, settings, PGC_S_SESSION);
-    ApplySetting(snapshot, MyDatabaseId, owner.oid, settings, PGC_S_SESSION);
+    apply_stored_settings(snapshot, settings, InvalidOid, InvalidOid);
+    apply_stored_settings(snapshot, settings, MyDatabaseId, InvalidOid);
+    apply_stored_settings(snapshot, settings, InvalidOid, owner.oid);
+    apply_stored_settings(snapshot, settings, MyDatabaseId, owner.oid);
     UnregisterSnapshot(snapshot);
     table_close(settings, AccessShareLock);
 
@@ -181,8 +224,7 @@ void discard_session_state() {
     // DISCARD ALL, without dropping every cached plan (each run would plan afresh).
     // The owner's SQL may have committed its SETs (a COMMIT, a procedure's), so
     // every setting goes back to the executor's own, SET ROLE included.
-    SetCurrentStatementStartTimestamp();
-    StartTransactionCommand();
+    begin_worker_transaction();
     ResetAllOptions();
     SetPGVariable("role", NIL, false);
     PortalHashTableDeleteAll();
@@ -190,7 +232,7 @@ void discard_session_state() {
     LockReleaseAll(USER_LOCKMETHOD, true);
     ResetTempTableNamespace();
     ResetSequenceCaches();
-    CommitTransactionCommand();
+    commit_worker_transaction();
 }
 
 void guard_session_authorization() {

@@ -380,6 +380,8 @@ void scheduler_main(Datum) {
     for (;;) {
         work();
         arm(timerfd);
+        // Statistics still held back by the once-a-second limit go out before sleeping.
+        (void)pgstat_report_stat(true);
 
         // No timeout: the latch (a committed change, a snapshot request, a signal)
         // or the timerfd (the earliest timer) wakes us; nothing else does.

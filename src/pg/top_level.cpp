@@ -1,5 +1,7 @@
 #include "pg/top_level.hpp"
 
+#include "pg/catalog.hpp"
+
 extern "C" {
 #include "access/xact.h"
 #include "nodes/parsenodes.h"
@@ -77,16 +79,16 @@ void run_top_level(const char* sql, MemoryContext context, TopLevelResult* resul
 
         if (lnext(statements, cell) == nullptr) {
             if (implicit_block) EndImplicitTransactionBlock();
-            CommitTransactionCommand();
+            commit_worker_transaction();
             xact_started = false;
         } else if (IsA(statement->stmt, TransactionStmt)) {
-            CommitTransactionCommand();
+            commit_worker_transaction();
             xact_started = false;
         } else {
             CommandCounterIncrement();
         }
     }
-    if (xact_started) CommitTransactionCommand();  // an empty string
+    if (xact_started) commit_worker_transaction();  // an empty string
     // BEGIN without COMMIT: the block is still open, as it would be when psql -c returns.
     result->left_open = IsTransactionOrTransactionBlock();
     debug_query_string = nullptr;

@@ -1,0 +1,129 @@
+# The workers hold up under a configuration that is not the default: serializable
+# isolation, a read-only database default and global timeouts. Their own
+# transactions choose what they need, a job's SQL gets its owner's settings as a
+# login would (an invalid stored setting warns), and the statistics of what the
+# workers do reach pg_stat_user_tables and autovacuum.
+use strict;
+use warnings;
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(sleep);
+
+my $node = PostgreSQL::Test::Cluster->new('worker_settings');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pg_cadence'
+cadence.max_executors = 2
+default_transaction_isolation = 'serializable'
+statement_timeout = '5s'
+lock_timeout = '50ms'
+idle_in_transaction_session_timeout = '2s'
+autovacuum_naptime = 1
+max_prepared_transactions = 2
+});
+$node->start;
+# Every session of this test writes explicitly: the database's default is read-only.
+sub sql { return $node->safe_psql('postgres', "SET default_transaction_read_only = off; $_[0]"); }
+sub wait_for {
+    my ($query, $what) = @_;
+    for (1 .. 600) {
+        return if sql($query) eq 't';
+        sleep(0.05);
+    }
+    die "timed out waiting for $what";
+}
+sub ending {
+    my ($job, $field) = @_;
+    return sql("SELECT details ->> '$field' FROM cadence.job_events
+                WHERE job_id = $job AND event = status AND event <> 'scheduled' ORDER BY id DESC LIMIT 1");
+}
+
+sql(q{
+CREATE EXTENSION pg_cadence;
+CREATE ROLE bob LOGIN;
+CREATE TABLE seen (what text);
+GRANT INSERT, SELECT ON seen TO PUBLIC;
+CREATE TABLE written_by_job (x int);
+GRANT INSERT ON written_by_job TO bob;
+ALTER DATABASE postgres SET default_transaction_read_only = on;
+ALTER TABLE cadence.jobs_status SET (autovacuum_vacuum_threshold = 50, autovacuum_vacuum_scale_factor = 0);
+});
+$node->restart;  # the workers connect again, with the database's new default
+wait_for(q{SELECT count(*) = 2 FROM cadence.executors WHERE state = 'idle'}, 'the executors');
+my $executors = sql(q{SELECT string_agg(pid::text, ',' ORDER BY executor) FROM cadence.executors});
+my $log_offset = -s $node->logfile;
+
+# 1. Two executors claiming 40 runs at once under serializable: all complete, neither fails.
+my $burst = sql(q{SELECT string_agg(id::text, ',') FROM cadence.create_jobs(
+    ARRAY(SELECT 'burst ' || i FROM generate_series(1, 40) i), cadence.once(),
+    sql => array_fill('SELECT pg_sleep(0.01)'::text, ARRAY[40])) id});
+wait_for(qq{SELECT count(*) = 40 FROM cadence.jobs_status WHERE job_id IN ($burst) AND status = 'completed'},
+    'the burst');
+pass('40 runs claimed by two executors at once under serializable all completed');
+is(sql(q{SELECT string_agg(pid::text, ',' ORDER BY executor) FROM cadence.executors}), $executors,
+    'neither executor ended (no serialization failure of their own)');
+ok(!$node->log_contains(qr/could not serialize|read-only transaction|canceling statement due to lock timeout/,
+    $log_offset), 'the server log shows no failure of a worker transaction');
+
+# 2. A job's SQL runs under its owner's settings, as a login would: the database's
+#    read-only default and the cluster's serializable default apply to it.
+my $readonly = sql(q{SET ROLE bob; SELECT cadence.create_job('read-only', cadence.once(),
+    sql => 'INSERT INTO public.seen VALUES (1)', max_attempts => 1)});
+wait_for(qq{SELECT status = 'fatal' FROM cadence.jobs_status WHERE job_id = $readonly}, 'the read-only job');
+is(ending($readonly, 'sqlstate'), '25006', "the owner's read-only default applies to a job's SQL");
+my $readwrite = sql(q{SET ROLE bob; SELECT cadence.create_job('read-write', cadence.once(),
+    sql => $$BEGIN READ WRITE; INSERT INTO public.seen SELECT current_setting('transaction_isolation'); COMMIT$$)});
+wait_for(qq{SELECT status = 'completed' FROM cadence.jobs_status WHERE job_id = $readwrite}, 'the read-write job');
+is(sql(q{SELECT what FROM seen}), 'serializable', "... and so does the cluster's isolation");
+
+# 3. A stored setting that is no longer valid warns, as at a login, and the run goes on.
+sql(q{ALTER ROLE bob SET default_tablespace = 'gone'});
+my $warned = sql(q{SET ROLE bob; SELECT cadence.create_job('stale setting', cadence.once(),
+    sql => $$BEGIN READ WRITE; INSERT INTO public.written_by_job SELECT generate_series(1, 500); COMMIT$$)});
+wait_for(qq{SELECT status = 'completed' FROM cadence.jobs_status WHERE job_id = $warned}, 'the job with a stale setting');
+like(sql(qq{SELECT details -> 'warnings' ->> 0 FROM cadence.job_events WHERE job_id = $warned AND event = 'completed'}),
+    qr/default_tablespace/, 'the invalid stored setting is a warning kept with the run, not a failure');
+sql(q{ALTER ROLE bob RESET default_tablespace});
+
+# 4. A row lock held longer than lock_timeout does not make the executor's own
+#    record fail: it waits, then records the run.
+my $held = sql(q{SELECT cadence.create_job('held', cadence.once(now() + interval '1 hour'), sql => 'SELECT pg_sleep(0.3)')});
+sql("SELECT cadence.run_job_now($held)");
+wait_for(qq{SELECT status = 'running' FROM cadence.jobs_status WHERE job_id = $held}, 'the held job to run');
+my ($in, $out) = ('', '');
+my $locker = IPC::Run::start(['psql', '-XAtq', '-d', $node->connstr('postgres')],
+    '<', \$in, '>', \$out, '2>', \$out);
+$in .= "SET default_transaction_read_only = off; SET lock_timeout = 0; BEGIN; SELECT 1 FROM cadence.jobs_status WHERE job_id = $held FOR UPDATE;\n"
+    . "SELECT pg_sleep(1.5); COMMIT;\n\\q\n";
+$locker->finish;
+wait_for(qq{SELECT status = 'completed' FROM cadence.jobs_status WHERE job_id = $held}, 'the held job to complete');
+pass('a run whose row was locked for 1.5 s past a 50 ms lock_timeout is recorded completed');
+
+# 5. Statistics of what the workers do reach pg_stat_user_tables, and autovacuum.
+wait_for(q{SELECT n_tup_ins = 500
+           FROM pg_stat_user_tables WHERE relname = 'written_by_job'}, 'the rows the job inserted to be counted');
+pass("the 500 rows a SQL job inserted are counted in pg_stat_user_tables");
+my $churn = sql(q{SELECT string_agg(id::text, ',') FROM cadence.create_jobs(
+    ARRAY(SELECT 'churn ' || i FROM generate_series(1, 150) i), cadence.once(),
+    sql => array_fill('SELECT 1'::text, ARRAY[150])) id});
+wait_for(qq{SELECT count(*) = 150 FROM cadence.jobs_status WHERE job_id IN ($churn) AND status = 'completed'},
+    'the churn');
+wait_for(q{SELECT autovacuum_count > 0
+           FROM pg_stat_all_tables WHERE relid = 'cadence.jobs_status'::regclass}, 'autovacuum of jobs_status');
+pass("autovacuum visited cadence.jobs_status after the executors' updates");
+
+# 6. Two-phase commit: a transaction that changed jobs cannot be prepared (COMMIT
+#    PREPARED would commit them unpublished and unknown to the scheduler); others can.
+my ($rc, $stdout, $stderr) = $node->psql('postgres', q{SET default_transaction_read_only = off; BEGIN;
+    SELECT cadence.create_job('prepared', cadence.every('1 minute')); PREPARE TRANSACTION 'with a job'});
+like($stderr, qr/cannot PREPARE a transaction that changed pg_cadence jobs/, 'PREPARE TRANSACTION of a job change is refused');
+is(sql(q{SELECT count(*) FROM pg_prepared_xacts}) . ' ' . sql(q{SELECT count(*) FROM cadence.jobs WHERE name = 'prepared'}),
+    '0 0', '... and the transaction was rolled back');
+sql(q{BEGIN; INSERT INTO seen VALUES ('prepared'); PREPARE TRANSACTION 'without'; COMMIT PREPARED 'without'});
+is(sql(q{SELECT count(*) FROM seen WHERE what = 'prepared'}), '1', 'a prepared transaction that changed no job commits');
+
+is(sql(q{SELECT count(*) FROM cadence.verify()}), '0', 'the event log and the status agree');
+$node->stop;
+done_testing();
