@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
@@ -16,6 +17,7 @@
 #include "pg/run_as.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
+#include "pg/text.hpp"
 #include "pg/top_level.hpp"
 
 extern "C" {
@@ -273,7 +275,11 @@ bool claim_next(Claim& claim) {
 }
 
 // PostgreSQL's text in the server encoding, as UTF-8 for the JSON of the event.
-std::string utf8_text(const char* text) {
+// Inside a transaction (a conversion looks up its function in the catalogs), with
+// run_context current (the converted copy and a caught error are freed with it).
+// On failure sets *failed (the transaction must then be rolled back) and keeps the
+// text as it is: the JSON encoder replaces what is not UTF-8.
+std::string utf8_text(const char* text, bool* failed) {
     if (text == nullptr) return {};
     const char* converted = text;
     try {
@@ -281,14 +287,15 @@ std::string utf8_text(const char* text) {
             return pg_server_to_any(text, static_cast<int>(strlen(text)), PG_UTF8);
         });
     } catch (const PgError&) {
-        // Not convertible: the JSON encoder replaces what is not UTF-8.
+        *failed = true;
     }
     return std::string(converted);
 }
 
-core::RunError run_error_of(const ErrorData* e) {
-    return core::RunError{unpack_sql_state(e->sqlerrcode), utf8_text(e->message),
-                          utf8_text(e->detail), utf8_text(e->hint), utf8_text(e->context)};
+core::RunError run_error_of(const ErrorData* e, bool* failed) {
+    return core::RunError{unpack_sql_state(e->sqlerrcode), utf8_text(e->message, failed),
+                          utf8_text(e->detail, failed), utf8_text(e->hint, failed),
+                          utf8_text(e->context, failed)};
 }
 
 // Records how a run ended in a transaction of its own. Should the details not be
@@ -328,7 +335,7 @@ emit_log_hook_type previous_emit_log_hook = nullptr;
 void watch_messages(ErrorData* error) {
     if (watch.active && error->elevel == WARNING && error->message != nullptr) {
         if (watch.warnings < core::max_warnings)
-            strlcpy(watch.kept[watch.warnings], error->message, core::max_warning_bytes);
+            copy_clipped(watch.kept[watch.warnings], core::max_warning_bytes, error->message);
         watch.warnings++;
     }
     if (previous_emit_log_hook != nullptr) previous_emit_log_hook(error);
@@ -344,11 +351,13 @@ void start_watching() {
     watch.warnings = 0;
 }
 
-core::RunNotes stop_watching() {
-    watch.active = false;
+void stop_watching() { watch.active = false; }
+
+// What was watched, as UTF-8 (see utf8_text).
+core::RunNotes watched_notes(bool* failed) {
     core::RunNotes notes;
     for (uint64 i = 0; i < std::min<uint64>(watch.warnings, core::max_warnings); ++i)
-        notes.warnings.push_back(utf8_text(watch.kept[i]));
+        notes.warnings.push_back(utf8_text(watch.kept[i], failed));
     notes.warnings_left_out = watch.warnings - notes.warnings.size();
     notes.committed_before_error = watch.committed;
     return notes;
@@ -398,7 +407,7 @@ void run_claimed(const Claim& claim) {
     }
     // Only the owner's SQL may be interrupted.
     bool stopped = end_body();
-    core::RunNotes notes = stop_watching();
+    stop_watching();
     // Undo what is left of it (a failed or still open transaction), become the
     // executor again and forget the run's session state, before any bookkeeping.
     guarded([&]() noexcept {
@@ -410,6 +419,24 @@ void run_claimed(const Claim& claim) {
     });
     guarded([&]() noexcept { discard_session_state(); });
 
+    // The texts of what happened, as UTF-8: in a transaction of their own when
+    // there is any (a conversion may read the catalogs).
+    core::RunNotes notes;
+    std::optional<core::RunError> pg_error;
+    if (caught != nullptr || watch.warnings > 0 || watch.committed) {
+        bool conversion_failed = false;
+        guarded([&]() noexcept { begin_worker_transaction(); });
+        try {
+            notes = watched_notes(&conversion_failed);
+            if (caught != nullptr) pg_error = run_error_of(caught, &conversion_failed);
+        } catch (const std::exception&) {
+            conversion_failed = true;  // out of memory: what was kept is recorded
+        }
+        guarded([&]() noexcept {
+            if (conversion_failed) AbortCurrentTransaction(); else commit_worker_transaction();
+        });
+    }
+
     std::string action;
     std::string details;
     if (caught == nullptr && failure.empty() && !left_open) {
@@ -419,7 +446,7 @@ void run_claimed(const Claim& claim) {
         details = outcome.details;
     } else {
         try {
-            core::RunError error = caught != nullptr ? run_error_of(caught)
+            core::RunError error = pg_error ? *pg_error
                                    : left_open       ? core::open_transaction_error()
                                    : stopped ? core::RunError{"57014", "the run was canceled", "", "", ""}
                                              : core::RunError{"XX000", failure, "", "", ""};

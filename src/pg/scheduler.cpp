@@ -18,6 +18,7 @@
 #include "pg/publication.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
+#include "pg/text.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -72,7 +73,7 @@ struct TimerRow {
 void set_last_error(const char* message) {
     SchedulerState* state = shared_state();
     SpinLockAcquire(&state->mutex);
-    strlcpy(state->last_error, message, sizeof(state->last_error));
+    copy_clipped(state->last_error, sizeof(state->last_error), message);
     SpinLockRelease(&state->mutex);
 }
 
@@ -110,7 +111,7 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
                 char* kind = SPI_getvalue(tuple, desc, 3);
                 if (kind != nullptr) strlcpy(batch[i].kind, kind, sizeof(batch[i].kind));
                 char* error = SPI_getvalue(tuple, desc, 4);
-                if (error != nullptr) strlcpy(batch[i].error, error, sizeof(batch[i].error));
+                if (error != nullptr) copy_clipped(batch[i].error, sizeof(batch[i].error), error);
             }
             SPI_freetuptable(SPI_tuptable);
             return n;

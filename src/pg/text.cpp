@@ -1,5 +1,11 @@
 #include "pg/text.hpp"
 
+#include <cstring>
+
+extern "C" {
+#include "mb/pg_wchar.h"
+}
+
 #include "pg/boundary.hpp"
 
 namespace cadence::pg {
@@ -15,6 +21,13 @@ text* to_text(std::string_view s) {
 std::string text_arg(FunctionCallInfo fcinfo, int n) {
     text* value = pg_guard([&]() noexcept { return PG_GETARG_TEXT_PP(n); });
     return to_string(value);
+}
+
+void copy_clipped(char* out, size_t size, const char* in) noexcept {
+    if (size == 0) return;
+    int length = pg_mbcliplen(in, static_cast<int>(strlen(in)), static_cast<int>(size) - 1);
+    memcpy(out, in, length);
+    out[length] = '\0';
 }
 
 }  // namespace cadence::pg

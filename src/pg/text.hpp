@@ -17,4 +17,8 @@ text* to_text(std::string_view s);
 // The text argument n of a SQL function, detoasted through the guard.
 std::string text_arg(FunctionCallInfo fcinfo, int n);
 
+// Copies `in` (server encoding) into out[size], cut at a character boundary so that
+// no multibyte character is split. Never fails.
+void copy_clipped(char* out, size_t size, const char* in) noexcept;
+
 }  // namespace cadence::pg
