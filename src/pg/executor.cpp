@@ -377,9 +377,11 @@ void run_claimed(const Claim& claim) {
     bool left_open = false;
     std::string failure;                // or a C++ one
     // Every guard starts in run_context, so that a caught error outlives the abort.
+    // A guarded call only returns values: nothing it writes is read after an error's
+    // longjmp (locals changed between setjmp and longjmp would be indeterminate).
     auto guarded = [&](auto&& body) {
         MemoryContextSwitchTo(run_context);
-        pg_guard(body);
+        return pg_guard(body);
     };
     // From the owner's settings on: a stored setting no longer valid warns, as at a login.
     start_watching();
@@ -391,14 +393,13 @@ void run_claimed(const Claim& claim) {
             commit_spi_transaction();
         });
         watch.committed = false;  // that commit was the executor's, not the body's
-        guarded([&]() noexcept {
-            begin_body(claim.job_id);
-            armed = Clock::now();
-            armed_ms = arm_run_timeout();
-            started = Clock::now();
-            run_top_level(claim.body, run_context, &result);
-            finished = Clock::now();
-        });
+        guarded([&]() noexcept { begin_body(claim.job_id); });
+        armed = Clock::now();
+        armed_ms = guarded([&]() noexcept { return arm_run_timeout(); });
+        started = Clock::now();
+        // `result` is read only when this returns normally.
+        guarded([&]() noexcept { run_top_level(claim.body, run_context, &result); });
+        finished = Clock::now();
         left_open = result.left_open;
     } catch (const PgError& e) {
         caught = e.data();

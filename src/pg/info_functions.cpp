@@ -57,32 +57,59 @@ CADENCE_SQL_FUNCTION(cadence_scheduler_state) {
 
 // cadence._scheduler_timers(OUT job_id, OUT purpose, OUT due_at) RETURNS SETOF record:
 // asks the scheduler for a snapshot of its map and reads it from shared memory.
+// Sessions asking at once are served by one snapshot; nothing is locked, and the
+// segment read is attached only for the reading (detached by the transaction's end
+// whatever happens).
 CADENCE_SQL_FUNCTION(cadence_scheduler_timers) {
     pg::SchedulerState& shared = pg::require_shared_state("cadence.timers");
-    constexpr int64 request_lock_key = 0x636164656e6365;  // one request at a time
-    pg::pg_guard([&]() noexcept {
-        DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(request_lock_key));
-    });
-    SpinLockAcquire(&shared.mutex);
-    int scheduler = shared.procno;
-    uint64 ticket = shared.snapshot_request + 1;
-    if (scheduler >= 0) {
-        shared.snapshot_request = ticket;
-        shared.snapshot_requester = MyProc->pgprocno;
-    }
-    SpinLockRelease(&shared.mutex);
-    if (scheduler < 0)
-        throw core::Error(core::ErrorKind::wrong_state, "the pg_cadence scheduler is not running",
-                          {}, "SELECT * FROM cadence.scheduler shows its state; the server log says why.");
-    SetLatch(&ProcGlobal->allProcs[scheduler].procLatch);
-
-    dsm_handle handle = 0;
+    // Asks for a snapshot newer than any so far; returns the ticket to wait for.
+    auto ask = [&]() {
+        SpinLockAcquire(&shared.mutex);
+        int scheduler = shared.procno;
+        uint64 ticket = shared.snapshot_request + 1;
+        if (scheduler >= 0) {
+            shared.snapshot_request = ticket;
+            shared.snapshot_requester = MyProc->pgprocno;
+        }
+        SpinLockRelease(&shared.mutex);
+        if (scheduler < 0)
+            throw core::Error(core::ErrorKind::wrong_state, "the pg_cadence scheduler is not running",
+                              {}, "SELECT * FROM cadence.scheduler shows its state; the server log says why.");
+        SetLatch(&ProcGlobal->allProcs[scheduler].procLatch);
+        return ticket;
+    };
+    uint64 ticket = ask();
     for (int waited_ms = 0;; waited_ms += 10) {
         SpinLockAcquire(&shared.mutex);
-        bool done = shared.snapshot_done == ticket;
-        handle = shared.snapshot_handle;
+        bool done = shared.snapshot_done >= ticket;
+        dsm_handle handle = shared.snapshot_handle;
         SpinLockRelease(&shared.mutex);
-        if (done) break;
+        if (done) {
+            bool read = pg::pg_guard([&]() noexcept {
+                dsm_segment* segment = dsm_attach(handle);
+                if (segment == nullptr) return false;  // replaced and gone already
+                auto* snapshot = static_cast<pg::TimerSnapshot*>(dsm_segment_address(segment));
+                if (dsm_segment_map_length(segment) < sizeof(pg::TimerSnapshot) ||
+                    snapshot->magic != pg::TimerSnapshot::expected_magic || snapshot->request < ticket) {
+                    dsm_detach(segment);
+                    return false;
+                }
+                InitMaterializedSRF(fcinfo, 0);
+                auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+                auto* entries = reinterpret_cast<const core::Timer*>(snapshot + 1);
+                for (int64 i = 0; i < snapshot->count; ++i) {
+                    Datum values[3] = {Int64GetDatum(entries[i].job_id),
+                                       CStringGetTextDatum(core::to_string(entries[i].kind)),
+                                       TimestampTzGetDatum(entries[i].due_us - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)};
+                    bool nulls[3] = {false, false, false};
+                    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+                }
+                dsm_detach(segment);
+                return true;
+            });
+            if (read) break;
+            ticket = ask();  // a newer snapshot replaced it before it could be read
+        }
         if (waited_ms > 30000)
             throw core::Error(core::ErrorKind::wrong_state,
                               "the pg_cadence scheduler did not answer within 30 seconds");
@@ -93,23 +120,5 @@ CADENCE_SQL_FUNCTION(cadence_scheduler_timers) {
             CHECK_FOR_INTERRUPTS();
         });
     }
-
-    pg::pg_guard([&]() noexcept {
-        InitMaterializedSRF(fcinfo, 0);
-        auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-        dsm_segment* segment = dsm_attach(handle);
-        if (segment == nullptr) elog(ERROR, "could not attach to the scheduler's snapshot");
-        auto* snapshot = static_cast<pg::TimerSnapshot*>(dsm_segment_address(segment));
-        auto* entries = reinterpret_cast<const core::Timer*>(snapshot + 1);
-        for (int64 i = 0; i < snapshot->count; ++i) {
-            Datum values[3] = {Int64GetDatum(entries[i].job_id),
-                               CStringGetTextDatum(core::to_string(entries[i].kind)),
-                               TimestampTzGetDatum(entries[i].due_us - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)};
-            bool nulls[3] = {false, false, false};
-            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-        }
-        dsm_unpin_segment(handle);
-        dsm_detach(segment);
-    });
     return (Datum)0;
 }

@@ -82,6 +82,8 @@ void set_last_error(const char* message) {
 // fetched through a cursor: a million timers never sit in memory twice.
 template <typename Sink>
 void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sink) {
+    // The text of a batch's rows, freed batch by batch.
+    MemoryContext rows_context = nullptr;
     Portal portal = pg_guard([&]() noexcept {
         begin_spi_transaction(sql);
         Oid types[1] = {INT8ARRAYOID};
@@ -92,15 +94,20 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
             values[0] = PointerGetDatum(construct_array(elements, static_cast<int>(ids->size()),
                                                         INT8OID, 8, true, TYPALIGN_DOUBLE));
         }
+        rows_context = AllocSetContextCreate(CurrentMemoryContext, "pg_cadence timer rows",
+                                             ALLOCSET_DEFAULT_SIZES);
         return SPI_cursor_open_with_args(nullptr, sql, ids != nullptr ? 1 : 0, types, values,
                                          nullptr, false, 0);
     });
     for (;;) {
         TimerRow* batch = nullptr;
+        // A load of a million timers stops at a shutdown request: the map is not used.
+        if (ShutdownRequestPending) break;
         uint64 count = pg_guard([&]() noexcept {
             SPI_cursor_fetch(portal, true, fetch_batch);
             uint64 n = SPI_processed;
             batch = static_cast<TimerRow*>(palloc0(sizeof(TimerRow) * std::max<uint64>(n, 1)));
+            MemoryContext previous = MemoryContextSwitchTo(rows_context);
             for (uint64 i = 0; i < n; ++i) {
                 HeapTuple tuple = SPI_tuptable->vals[i];
                 TupleDesc desc = SPI_tuptable->tupdesc;
@@ -113,6 +120,8 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
                 char* error = SPI_getvalue(tuple, desc, 4);
                 if (error != nullptr) copy_clipped(batch[i].error, sizeof(batch[i].error), error);
             }
+            MemoryContextSwitchTo(previous);
+            MemoryContextReset(rows_context);
             SPI_freetuptable(SPI_tuptable);
             return n;
         });
@@ -148,12 +157,25 @@ void load_all_timers(bool resync) {
     INSTR_TIME_SET_CURRENT(start);
     timers.clear();
     backoff.clear();
+    int64 refused = 0;
     for_each_timer_row("SELECT job_id, timer_at, timer_kind, error FROM cadence._all_timers()",
                        nullptr, [&](const TimerRow* batch, size_t count) {
-                           for (size_t i = 0; i < count; ++i)
+                           for (size_t i = 0; i < count; ++i) {
+                               // Only a row written by hand has one: never a reason to stop.
+                               if (batch[i].job_id <= 0) {
+                                   refused++;
+                                   continue;
+                               }
                                if (auto kind = core::parse_timer_kind(batch[i].kind))
                                    timers.set(batch[i].job_id, batch[i].at_unix_us, *kind);
+                           }
                        });
+    if (refused > 0)
+        pg_guard([&]() noexcept {
+            ereport(WARNING, (errmsg("pg_cadence scheduler ignored %lld timers of jobs whose id is not positive",
+                                     static_cast<long long>(refused)),
+                              errhint("Such rows can only have been written by hand; delete them.")));
+        });
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, start);
@@ -178,6 +200,7 @@ void apply_rows(const std::vector<int64>& asked, const std::vector<TimerRow>& ro
     std::vector<int64> seen;
     seen.reserve(rows.size());
     for (const TimerRow& row : rows) {
+        if (row.job_id <= 0) continue;  // written by hand (see load_all_timers)
         seen.push_back(row.job_id);
         if (strcmp(row.kind, "locked") == 0) {
             // Another transaction holds the job: it may change it (then its commit
@@ -231,6 +254,8 @@ void take_in_changes();
 // Acts on every due timer, a batch per transaction.
 void fire_due() {
     for (;;) {
+        // A backlog of a million fires stops at a shutdown request, between batches.
+        if (ShutdownRequestPending) return;
         std::vector<core::Timer> due = timers.pop_due(now_unix_us(), fire_batch);
         if (due.empty()) return;
         std::vector<int64> ids;
@@ -255,6 +280,9 @@ void fire_due() {
     }
 }
 
+// The last snapshot served, attached until the next one replaces it.
+dsm_segment* served_snapshot = nullptr;
+
 // Answers a pending request for a snapshot of the map (cadence.timers).
 void serve_snapshot() {
     SchedulerState* state = shared_state();
@@ -266,21 +294,25 @@ void serve_snapshot() {
     if (!pending) return;
 
     const auto& all = timers.timers();
-    dsm_handle handle = pg_guard([&]() noexcept {
+    dsm_segment* fresh = pg_guard([&]() noexcept {
         Size size = sizeof(TimerSnapshot) + sizeof(core::Timer) * all.size();
         dsm_segment* segment = dsm_create(size, 0);
         auto* snapshot = static_cast<TimerSnapshot*>(dsm_segment_address(segment));
+        snapshot->magic = TimerSnapshot::expected_magic;
+        snapshot->request = request;
         snapshot->count = static_cast<int64>(all.size());
         if (!all.empty()) memcpy(snapshot + 1, all.data(), sizeof(core::Timer) * all.size());
-        dsm_pin_segment(segment);  // the requester unpins it when it has read it
-        dsm_handle h = dsm_segment_handle(segment);
-        dsm_detach(segment);
-        return h;
+        dsm_pin_mapping(segment);  // past any resource owner: detached when replaced
+        return segment;
     });
     SpinLockAcquire(&state->mutex);
-    state->snapshot_handle = handle;
+    state->snapshot_handle = dsm_segment_handle(fresh);
     state->snapshot_done = request;
     SpinLockRelease(&state->mutex);
+    // Readers of the previous snapshot keep it alive while attached; one that comes
+    // too late finds it gone (or not what it asked for) and asks again.
+    if (served_snapshot != nullptr) pg_guard([&]() noexcept { dsm_detach(served_snapshot); });
+    served_snapshot = fresh;
     if (requester >= 0) SetLatch(&ProcGlobal->allProcs[requester].procLatch);
 }
 
@@ -404,7 +436,10 @@ void scheduler_main(Datum) {
     }
 
     ereport(LOG, (errmsg("pg_cadence scheduler shutting down")));
-    proc_exit(0);
+    // Exit code 1: the postmaster starts it again (after restart_delay_seconds)
+    // unless the server is shutting down. Code 0 would unregister it for good, and a
+    // pg_terminate_backend would leave the database without a scheduler.
+    proc_exit(1);
 }
 
 }  // namespace

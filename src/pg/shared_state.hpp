@@ -27,18 +27,25 @@ struct SchedulerState {
     int64 resyncs;                // resynchronisations after lost changes
     char last_error[256];         // the last error a fire met ("" for none)
     // A snapshot of the map for cadence.timers: a session bumps snapshot_request and
-    // sets the scheduler's latch; the scheduler answers with a pinned DSM segment.
+    // sets the scheduler's latch; the scheduler answers with a DSM segment that it
+    // keeps attached (never pinned) until its next snapshot replaces it, so that no
+    // segment outlives its use whatever happens to the sessions that asked.
     uint64 snapshot_request;
     uint64 snapshot_done;
-    int snapshot_requester;       // PGPROC number of the waiting session
+    int snapshot_requester;       // PGPROC number of the last session that asked
     dsm_handle snapshot_handle;
     // Blocks of cadence.jobs_status when cached plans were last made to be planned
     // again (see plan_refresh.hpp).
     pg_atomic_uint32 replanned_at_blocks;
 };
 
-// The header of a map snapshot; `count` Timer entries follow.
+// The header of a map snapshot; `count` Timer entries follow. `magic` and
+// `request` let a reader check that the segment behind a handle is the snapshot it
+// asked for (or a later one), not one since replaced.
 struct TimerSnapshot {
+    static constexpr uint64 expected_magic = 0x63616474696d6572;  // "cadtimer"
+    uint64 magic;
+    uint64 request;
     int64 count;
 };
 

@@ -124,6 +124,60 @@ is(sql(q{SELECT count(*) FROM pg_prepared_xacts}) . ' ' . sql(q{SELECT count(*) 
 sql(q{BEGIN; INSERT INTO seen VALUES ('prepared'); PREPARE TRANSACTION 'without'; COMMIT PREPARED 'without'});
 is(sql(q{SELECT count(*) FROM seen WHERE what = 'prepared'}), '1', 'a prepared transaction that changed no job commits');
 
-is(sql(q{SELECT count(*) FROM cadence.verify()}), '0', 'the event log and the status agree');
+# 7. cadence.timers: nothing an ordinary role can lock blocks it, and a request
+#    given up on (canceled while the scheduler answers) leaves no shared memory behind.
+sql(q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'timer ' || i FROM generate_series(1, 20000) i),
+                                               cadence.every('1 hour'), payloads => NULL)});
+my ($lock_in, $lock_out) = ('', '');
+my $holder = IPC::Run::start(['psql', '-XAtq', '-d', $node->connstr('postgres') . ' user=bob'],
+    '<', \$lock_in, '>', \$lock_out, '2>', \$lock_out);
+$lock_in .= "SELECT pg_advisory_lock(x'636164656e6365'::bigint); SELECT 'locked';\n";
+$holder->pump until $lock_out =~ /locked/ || !$holder->pumpable;
+is(sql(q{SET statement_timeout = '3s'; SELECT count(*) >= 20000 FROM cadence.timers}), 't',
+    'cadence.timers answers while an ordinary role holds the advisory lock it once took');
+sub dsm_segments {
+    opendir(my $dir, '/dev/shm') or return 0;
+    my $count = grep { /^PostgreSQL\./ } readdir($dir);
+    closedir($dir);
+    return $count;
+}
+my $segments_before = dsm_segments();
+$node->psql('postgres', join('', map { "SET statement_timeout = '2ms'; SELECT count(*) FROM cadence.timers;\n" } 1 .. 200));
+sql(q{SELECT count(*) FROM cadence.timers});  # one that completes
+my $segments_after = dsm_segments();
+cmp_ok($segments_after - $segments_before, '<=', 1,
+    "200 requests canceled while waiting left no segment behind ($segments_before before, $segments_after after)");
+$lock_in .= "\\q\n";
+$holder->finish;
+
+# 8. A row with a job id that is not positive (only a hand-written row can have one)
+#    is ignored when the scheduler loads its map, with a warning, instead of ending
+#    it again and again.
+sql(q{
+SET session_replication_role = replica;
+INSERT INTO cadence.jobs (id, name, queue, kind, trigger, max_attempts, backoff, owner, created_at)
+VALUES (-1, 'by hand', 'default', 'external', cadence.every('1 hour'), 3, '10 s', 'postgres', now());
+WITH e AS (INSERT INTO cadence.job_events (job_id, event, status, attempt, owner, details, queue)
+           VALUES (-1, 'canceled', 'canceled', 1, 'postgres', '{}', 'default') RETURNING id)
+INSERT INTO cadence.jobs_status (job_id, status, attempt, queue, kind, owner, paused, fire_base,
+                                 timer_at, timer_kind, event_id, status_event_id, changed_at)
+SELECT -1, 'canceled', 1, 'default', 'external', 'postgres', false, now(), now() + interval '1 hour',
+       'fire', e.id, e.id, now() FROM e;
+});
+$log_offset = -s $node->logfile;
+my $scheduler = sql(q{SELECT pid FROM cadence.scheduler});
+sql(qq{SELECT pg_terminate_backend($scheduler)});
+wait_for(qq{SELECT pid IS NOT NULL AND pid <> $scheduler AND load_ms IS NOT NULL FROM cadence.scheduler},
+    'the scheduler to come back');
+my $restarted = sql(q{SELECT pid FROM cadence.scheduler});
+sleep(2);
+is(sql(q{SELECT pid FROM cadence.scheduler}), $restarted, 'the scheduler loaded its map and kept running');
+ok($node->log_contains(qr/ignored 1 timers of jobs whose id is not positive/, $log_offset),
+    '... saying that it ignored the row');
+sql(q{SET session_replication_role = replica; DELETE FROM cadence.jobs WHERE id = -1;
+      DELETE FROM cadence.job_events WHERE job_id = -1});
+
+is(sql(q{SELECT string_agg(job_id || ': ' || problem || ' ' || expected || '/' || actual, '; ') FROM cadence.verify()}),
+    '', 'the event log and the status agree');
 $node->stop;
 done_testing();
