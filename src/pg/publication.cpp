@@ -100,6 +100,7 @@ struct Pending {
 std::vector<Pending> pending;
 bool callbacks_registered = false;
 bool am_publisher = false;  // this process is the publisher: the scheduler
+bool publication_failing = false;  // the last publication failed: a resync is owed
 int serves_database = -1;  // -1 unknown, 0 no, 1 yes: is this the publisher's database?
 
 // Hands this transaction's events to the publisher. Runs after the commit is
@@ -226,16 +227,45 @@ Drained drain_and_publish() {
     }
     drained.overflowed = resync;
     drained.published = static_cast<int>(events.size());
-    if (events.empty() && !resync) return drained;
+    // While publication fails, each pass tries again (with the resync owed) until it works.
+    if (events.empty() && !resync && !publication_failing) return drained;
 
-    std::vector<std::string> payloads = core::encode_status_batches(events, resync);
-    pg_guard([&]() noexcept {
-        begin_worker_transaction();
-        pgstat_report_activity(STATE_RUNNING, "pg_cadence: publishing status");
-        for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
-        commit_worker_transaction();
-        pgstat_report_activity(STATE_IDLE, nullptr);
-    });
+    std::vector<std::string> payloads = core::encode_status_batches(events, resync || publication_failing);
+    try {
+        pg_guard([&]() noexcept {
+            begin_worker_transaction();
+            pgstat_report_activity(STATE_RUNNING, "pg_cadence: publishing status");
+            if (fail_publication_for_tests)
+                ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                                errmsg("publication fails on purpose (cadence.fail_publication_for_tests)")));
+            for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
+            commit_worker_transaction();  // a full NOTIFY queue fails here
+            pgstat_report_activity(STATE_IDLE, nullptr);
+        });
+        if (publication_failing) {
+            publication_failing = false;
+            pg_guard([&]() noexcept {
+                ereport(LOG, (errmsg("pg_cadence publishes status changes again; listeners were sent a resync")));
+            });
+        }
+    } catch (const PgError& e) {
+        // Scheduling must go on: the events drained are lost to listeners, who get
+        // a resync when publication works again. Said once per episode.
+        std::string why = e.what();
+        pg_guard([&]() noexcept {
+            FreeErrorData(e.data());
+            AbortCurrentTransaction();
+            pgstat_report_activity(STATE_IDLE, nullptr);
+            if (!publication_failing)
+                ereport(WARNING, (errmsg("pg_cadence could not publish %zu status changes: %s", events.size(),
+                                         why.c_str()),
+                                  errdetail("Jobs keep firing and running; listeners get a resync notice "
+                                            "when publication works again."),
+                                  errhint("A full NOTIFY queue means a listener stopped reading: "
+                                          "pg_notification_queue_usage() shows how full it is.")));
+        });
+        publication_failing = true;
+    }
     return drained;
 }
 

@@ -17,6 +17,7 @@ namespace cadence::pg {
 char* database_name = nullptr;
 int max_executors = 4;
 char* executor_queue_limits = nullptr;
+bool fail_publication_for_tests = false;
 
 namespace {
 
@@ -67,6 +68,11 @@ void define_settings() {
         "For example 'reports=2, mail=1'. Queues not named are bounded by "
         "cadence.max_executors only.",
         &executor_queue_limits, "", PGC_SIGHUP, 0, check_queue_limits, nullptr, nullptr);
+    DefineCustomBoolVariable(
+        "cadence.fail_publication_for_tests",
+        "Makes every publication of status changes fail, as a full NOTIFY queue would (for tests).",
+        nullptr, &fail_publication_for_tests, false, PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
+        nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("cadence");
 }
 

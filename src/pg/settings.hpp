@@ -9,6 +9,8 @@ extern char* database_name;
 extern int max_executors;
 // cadence.executor_queue_limits: "queue=limit, ..." (reloadable).
 extern char* executor_queue_limits;
+// cadence.fail_publication_for_tests: the publisher's NOTIFY fails (tests only).
+extern bool fail_publication_for_tests;
 
 void define_settings();
 

@@ -177,6 +177,42 @@ ok($node->log_contains(qr/ignored 1 timers of jobs whose id is not positive/, $l
 sql(q{SET session_replication_role = replica; DELETE FROM cadence.jobs WHERE id = -1;
       DELETE FROM cadence.job_events WHERE job_id = -1});
 
+# 9. Publication that fails (as with a full NOTIFY queue) does not stop jobs; it is
+#    said once, and listeners get a resync when publication works again.
+use JSON::PP;
+my $listener = $node->background_psql('postgres');
+$listener->query_safe('SET default_transaction_read_only = off; LISTEN cadence_status');
+sql(q{ALTER SYSTEM SET cadence.fail_publication_for_tests = on; SELECT pg_reload_conf()});
+sleep(0.5);
+$log_offset = -s $node->logfile;
+my $unpublished = sql(q{SELECT string_agg(id::text, ',') FROM cadence.create_jobs(
+    ARRAY(SELECT 'unpublished ' || i FROM generate_series(1, 5) i), cadence.once(),
+    sql => array_fill('SELECT 1'::text, ARRAY[5])) id});
+wait_for(qq{SELECT count(*) = 5 FROM cadence.jobs_status WHERE job_id IN ($unpublished) AND status = 'completed'},
+    'the jobs run while publication fails');
+pass('five SQL jobs ran to completion while publication failed');
+my $failures = () = slurp_file($node->logfile, $log_offset) =~ /could not publish \d+ status changes/g;
+is($failures, 1, 'the failure was logged once for the whole episode');
+sql(q{ALTER SYSTEM RESET cadence.fail_publication_for_tests; SELECT pg_reload_conf()});
+sleep(0.5);
+my $published = sql(q{SELECT cadence.create_job('published', cadence.once(), sql => 'SELECT 1')});
+wait_for(qq{SELECT status = 'completed' FROM cadence.jobs_status WHERE job_id = $published}, 'the published job');
+my ($resyncs, $completed) = (0, 0);
+for (1 .. 100) {
+    my $out = $listener->query_safe('SELECT 1');
+    while ($out =~ /Asynchronous notification "cadence_status" with payload "(.*)" received/g) {
+        for my $message (@{ decode_json($1) }) {
+            $resyncs++ if ($message->{type} // '') eq 'resync';
+            $completed++ if ($message->{job_id} // 0) == $published && ($message->{status} // '') eq 'completed';
+        }
+    }
+    last if $resyncs && $completed;
+    sleep(0.05);
+}
+ok($resyncs >= 1, 'listeners got a resync notice once publication worked again');
+is($completed, 1, "... and the next job's events as usual");
+$listener->quit;
+
 is(sql(q{SELECT string_agg(job_id || ': ' || problem || ' ' || expected || '/' || actual, '; ') FROM cadence.verify()}),
     '', 'the event log and the status agree');
 $node->stop;
