@@ -318,6 +318,12 @@ void record_ending(const Claim& claim, const std::string& action, const std::str
             pg_guard([&]() noexcept { AbortCurrentTransaction(); });
         }
     }
+    // The run must not stay `running` with nobody running it: the executor ends, and
+    // when the postmaster starts it again (a second later) it records the run as lost.
+    ereport(LOG, (errmsg("%s ends so that job %lld, whose ending could not be recorded, is recovered "
+                         "as a lost run when it starts again",
+                         my_label, static_cast<long long>(claim.job_id))));
+    proc_exit(1);
 }
 
 // What the owner's SQL does besides its result, seen while it runs: the WARNINGs
