@@ -10,7 +10,7 @@ SET cadence.executor_queue_limits = 'reports=2';
 -- None of this is for PUBLIC.
 CREATE ROLE regress_exec_user;
 SET ROLE regress_exec_user;
-SELECT * FROM cadence._executor_claim('x', '{}', '{}');
+SELECT * FROM cadence._executor_claim('x', '{}', '{}', NULL);
 SELECT cadence._executor_finish(1, 'x', 'complete', '{}');
 SELECT cadence._executor_recover('x', NULL, '{}');
 SELECT * FROM cadence.executors;
@@ -26,10 +26,12 @@ SELECT cadence.create_job('regress sql later', cadence.once(now() + interval '1 
 SELECT cadence.create_job('regress external', cadence.once(now() - interval '3 minutes')) AS ext \gset
 -- A due run of a SQL job is for the executors: the scheduler's tick says 'run'.
 SELECT job_id = :a AS is_a, timer_at, timer_kind FROM cadence._tick(ARRAY[:a]::bigint[]);
+-- An executor bound to another owner's state claims none of them.
+SELECT count(*) AS other_owner FROM cadence._executor_claim('regress executor', '{}', '{}', 'pg_monitor'::regrole);
 SELECT job_id = :a AS first, owner::regrole, body, timeout_ms, attempt
-FROM cadence._executor_claim('regress executor', '{}', '{}');
-SELECT job_id = :b AS second, body, timeout_ms FROM cadence._executor_claim('regress executor', '{}', '{}');
-SELECT count(*) AS none_left FROM cadence._executor_claim('regress executor', '{}', '{}');
+FROM cadence._executor_claim('regress executor', '{}', '{}', NULL);
+SELECT job_id = :b AS second, body, timeout_ms FROM cadence._executor_claim('regress executor', '{}', '{}', NULL);
+SELECT count(*) AS none_left FROM cadence._executor_claim('regress executor', '{}', '{}', NULL);
 -- External workers never see SQL jobs, and executors never see external ones.
 SELECT count(*) AS external_claims FROM cadence.claim('default', 'regress worker', 10);
 SELECT status, worker FROM cadence.jobs_status WHERE job_id IN (:a, :b) ORDER BY job_id DESC;
@@ -46,7 +48,7 @@ WHERE job_id IN (:a, :b) ORDER BY job_id DESC;
 SELECT event, details - 'run_at' AS details FROM cadence.job_events WHERE job_id = :a ORDER BY id;
 -- A run canceled while it runs is not the executor's to record any more.
 SELECT cadence.run_job_now(:later);
-SELECT job_id = :later AS claimed FROM cadence._executor_claim('regress executor', '{}', '{}');
+SELECT job_id = :later AS claimed FROM cadence._executor_claim('regress executor', '{}', '{}', NULL);
 SELECT cadence.cancel_job(:later);
 SELECT cadence._executor_finish(:later, 'regress executor', 'complete', '{}') AS after_cancel;
 SELECT status FROM cadence.jobs_status WHERE job_id = :later;
@@ -55,17 +57,17 @@ SELECT status FROM cadence.jobs_status WHERE job_id = :later;
 SELECT count(cadence.create_job('limited ' || i, cadence.once(now() - interval '1 minute'),
                                 sql => 'SELECT 1', queue => 'limited')) FROM generate_series(1, 3) i;
 SELECT cadence.create_job('free', cadence.once(now()), sql => 'SELECT 1', queue => 'free') AS free \gset
-SELECT j.name FROM cadence._executor_claim('regress executor', '{limited}', '{1}') c JOIN cadence.jobs j ON j.id = c.job_id;
-SELECT j.name FROM cadence._executor_claim('regress executor', '{limited}', '{1}') c JOIN cadence.jobs j ON j.id = c.job_id;
-SELECT count(*) AS nothing_more FROM cadence._executor_claim('regress executor', '{limited}', '{1}');
-SELECT j.name FROM cadence._executor_claim('regress executor', '{limited}', '{2}') c JOIN cadence.jobs j ON j.id = c.job_id;
+SELECT j.name FROM cadence._executor_claim('regress executor', '{limited}', '{1}', NULL) c JOIN cadence.jobs j ON j.id = c.job_id;
+SELECT j.name FROM cadence._executor_claim('regress executor', '{limited}', '{1}', NULL) c JOIN cadence.jobs j ON j.id = c.job_id;
+SELECT count(*) AS nothing_more FROM cadence._executor_claim('regress executor', '{limited}', '{1}', NULL);
+SELECT j.name FROM cadence._executor_claim('regress executor', '{limited}', '{2}', NULL) c JOIN cadence.jobs j ON j.id = c.job_id;
 
 -- Runs left running by a dead executor are failed when it starts again; executor 1
 -- also fails those of executors that no longer exist.
 SELECT cadence._executor_recover('regress executor', NULL,
     '{"error": "the executor running this job ended during the run", "executor_lost": true}') AS recovered;
 SELECT cadence.run_job_now(:b);
-SELECT count(*) FROM cadence._executor_claim('gone executor', '{}', '{}');
+SELECT count(*) FROM cadence._executor_claim('gone executor', '{}', '{}', NULL);
 SELECT cadence._executor_recover('another executor', ARRAY['another executor'], '{"error": "lost"}') AS recovered;
 SELECT status, count(*) FROM cadence.jobs_status s JOIN cadence.jobs j ON j.id = s.job_id
 WHERE j.kind = 'sql' GROUP BY status ORDER BY status;

@@ -90,6 +90,10 @@ void attach_pool() {
 
 // This executor's slot number, label and slot (set at its start).
 int my_index = -1;
+// The owner whose runs left state in this backend that no reset reaches (see
+// owner_state_kept): from then on it claims only that owner's runs, and when none
+// is due it ends, so that the postmaster starts it afresh for everyone.
+Oid bound_owner = InvalidOid;
 char my_label[64];
 ExecutorSlot* my_slot = nullptr;
 // Reset before every run: the claimed body and the errors of the run live here.
@@ -235,13 +239,15 @@ bool claim_next(Claim& claim) {
             counts[i] = Int32GetDatum(limits[i].limit);
         }
         int n = static_cast<int>(limits.size());
-        Oid types[3] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID};
-        Datum values[3] = {CStringGetTextDatum(my_label),
+        Oid types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, OIDOID};
+        Datum values[4] = {CStringGetTextDatum(my_label),
                            PointerGetDatum(construct_array(queues, n, TEXTOID, -1, false, TYPALIGN_INT)),
-                           PointerGetDatum(construct_array(counts, n, INT4OID, 4, true, TYPALIGN_INT))};
+                           PointerGetDatum(construct_array(counts, n, INT4OID, 4, true, TYPALIGN_INT)),
+                           ObjectIdGetDatum(bound_owner)};
+        const char* nulls = OidIsValid(bound_owner) ? "    " : "   n";
         int rc = SPI_execute_with_args(
-            "SELECT job_id, owner, body, timeout_ms, event_id FROM cadence._executor_claim($1, $2, $3)", 3,
-            types, values, nullptr, false, 1);
+            "SELECT job_id, owner, body, timeout_ms, event_id FROM cadence._executor_claim($1, $2, $3, $4)", 4,
+            types, values, nulls, false, 1);
         if (rc < 0) elog(ERROR, "pg_cadence executor: claiming failed: %d", rc);
         bool found = SPI_processed > 0;
         if (found) {
@@ -389,6 +395,7 @@ void run_claimed(const Claim& claim) {
         MemoryContextSwitchTo(run_context);
         return pg_guard(body);
     };
+    int libraries_before = loaded_libraries();
     // From the owner's settings on: a stored setting no longer valid warns, as at a login.
     start_watching();
     try {
@@ -425,6 +432,7 @@ void run_claimed(const Claim& claim) {
         pgstat_report_activity(STATE_IDLE, nullptr);
     });
     guarded([&]() noexcept { discard_session_state(); });
+    if (!OidIsValid(bound_owner) && owner_state_kept(libraries_before)) bound_owner = claim.owner;
 
     // The texts of what happened, as UTF-8: in a transaction of their own when
     // there is any (a conversion may read the catalogs).
@@ -486,6 +494,18 @@ void reload_if_asked() {
     pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
 }
 
+// Ends the executor between runs: the postmaster starts a fresh backend in its
+// place (restart_delay_seconds later), free of what the bound owner left.
+void start_afresh() {
+    // The wake that found nothing of the bound owner's was for another owner's run.
+    wake_executors(1);
+    pg_guard([&]() noexcept {
+        ereport(DEBUG1, (errmsg("%s restarts: runs of role with OID %u left state in its backend "
+                                "that only a new backend is free of", my_label, bound_owner)));
+        proc_exit(1);
+    });
+}
+
 // Claims and runs due runs until none is left.
 void work() {
     for (;;) {
@@ -493,7 +513,10 @@ void work() {
         MemoryContextReset(run_context);
         MemoryContextSwitchTo(run_context);
         Claim claim{};
-        if (!claim_next(claim)) return;
+        if (!claim_next(claim)) {
+            if (OidIsValid(bound_owner)) start_afresh();
+            return;
+        }
         run_claimed(claim);
         count_run();
         pg_guard([&]() noexcept { CHECK_FOR_INTERRUPTS(); });
@@ -510,6 +533,7 @@ void executor_main(Datum arg) {
     // restarts); SIGINT (set for database workers) cancels the running statement.
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
+    remember_server_settings();
     BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
 
     my_slot = &pool->slots[my_index];

@@ -101,6 +101,9 @@ std::vector<Pending> pending;
 bool callbacks_registered = false;
 bool am_publisher = false;  // this process is the publisher: the scheduler
 bool publication_failing = false;  // the last publication failed: a resync is owed
+// Queues whose external workers are to be woken (NOTIFY cadence_work) with the next
+// publication: a handful, kept until a publication commits.
+std::vector<std::string> pending_wakes;
 int serves_database = -1;  // -1 unknown, 0 no, 1 yes: is this the publisher's database?
 
 // Hands this transaction's events to the publisher. Runs after the commit is
@@ -195,6 +198,11 @@ void become_publisher() {
     LWLockRelease(ring->lock);
 }
 
+void wake_workers_of(const char* queue) {
+    if (std::find(pending_wakes.begin(), pending_wakes.end(), queue) == pending_wakes.end())
+        pending_wakes.emplace_back(queue);
+}
+
 Drained drain_and_publish() {
     Drained drained;
     std::vector<core::StatusEvent> events;
@@ -228,7 +236,7 @@ Drained drain_and_publish() {
     drained.overflowed = resync;
     drained.published = static_cast<int>(events.size());
     // While publication fails, each pass tries again (with the resync owed) until it works.
-    if (events.empty() && !resync && !publication_failing) return drained;
+    if (events.empty() && !resync && !publication_failing && pending_wakes.empty()) return drained;
 
     std::vector<std::string> payloads = core::encode_status_batches(events, resync || publication_failing);
     try {
@@ -239,9 +247,11 @@ Drained drain_and_publish() {
                 ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                                 errmsg("publication fails on purpose (cadence.fail_publication_for_tests)")));
             for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
+            for (const std::string& queue : pending_wakes) Async_Notify(work_channel, queue.c_str());
             commit_worker_transaction();  // a full NOTIFY queue fails here
             pgstat_report_activity(STATE_IDLE, nullptr);
         });
+        pending_wakes.clear();
         if (publication_failing) {
             publication_failing = false;
             pg_guard([&]() noexcept {

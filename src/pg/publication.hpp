@@ -12,6 +12,7 @@ namespace cadence::pg {
 
 // The channel status notifications are sent on.
 inline constexpr const char* status_channel = "cadence_status";
+inline constexpr const char* work_channel = "cadence_work";
 
 // GUCs: cadence.publish_status (on/off) and cadence.status_queue_size (entries).
 extern bool publish_status;
@@ -36,7 +37,12 @@ struct Drained {
     bool overflowed = false;
     int published = 0;
 };
-// Takes everything waiting in the ring and publishes it with NOTIFY.
+// Asks the next publication to wake the external workers of `queue` (NOTIFY
+// cadence_work): a run of theirs became due. Kept until a publication commits.
+void wake_workers_of(const char* queue);
+
+// Takes everything waiting in the ring and publishes it with NOTIFY, with the
+// wakes asked for.
 Drained drain_and_publish();
 
 }  // namespace cadence::pg

@@ -2,7 +2,12 @@
 
 #include "pg/catalog.hpp"
 
+#include <link.h>
+
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -71,38 +76,57 @@ void assign_session_authorization(const char* value, void* extra) {
     if (original_session_authorization_assign != nullptr) original_session_authorization_assign(value, extra);
 }
 
+// What postgresql.conf, ALTER SYSTEM or the server's command line set, read before
+// the executor connected (the connection then applies its login role's settings).
+std::vector<std::pair<std::string, std::string>> server_settings;
+
+// The value of `variable` as text that set_config_option takes back; `boot` for its
+// built-in default instead of its current value. Numbers are written into `buffer`.
+const char* setting_text(struct config_generic* variable, bool boot, char* buffer, size_t size) {
+    switch (variable->vartype) {
+    case PGC_BOOL: {
+        auto* b = reinterpret_cast<struct config_bool*>(variable);
+        return (boot ? b->boot_val : *b->variable) ? "on" : "off";
+    }
+    case PGC_INT: {
+        auto* i = reinterpret_cast<struct config_int*>(variable);
+        snprintf(buffer, size, "%d", boot ? i->boot_val : *i->variable);
+        return buffer;
+    }
+    case PGC_REAL: {
+        auto* r = reinterpret_cast<struct config_real*>(variable);
+        snprintf(buffer, size, "%.17g", boot ? r->boot_val : *r->variable);
+        return buffer;
+    }
+    case PGC_STRING: {
+        auto* s = reinterpret_cast<struct config_string*>(variable);
+        const char* value = boot ? s->boot_val : *s->variable;
+        return value != nullptr ? value : "";
+    }
+    case PGC_ENUM: {
+        auto* e = reinterpret_cast<struct config_enum*>(variable);
+        return config_enum_lookup_by_value(e, boot ? e->boot_val : *e->variable);
+    }
+    }
+    return "";
+}
+
 // The settings the executor's own login role brought (ALTER ROLE ... SET for the
-// bootstrap superuser) are not the owner's: they go back to their built-in
-// values for the run, inside its nest level, before the owner's settings apply.
+// bootstrap superuser) are not the owner's: for the run they go back to what the
+// server's configuration says, or their built-in value, before the owner's apply.
+// Owns nothing with a destructor: set_config_option may ereport.
 void forget_login_role_settings() {
     struct config_generic** variables = get_guc_variables();
     int count = GetNumConfigOptions();
     for (int i = 0; i < count; ++i) {
         struct config_generic* variable = variables[i];
         if (variable->source != PGC_S_USER && variable->source != PGC_S_DATABASE_USER) continue;
-        char text[64];
-        const char* boot = text;
-        switch (variable->vartype) {
-        case PGC_BOOL:
-            boot = reinterpret_cast<struct config_bool*>(variable)->boot_val ? "on" : "off";
-            break;
-        case PGC_INT:
-            snprintf(text, sizeof(text), "%d", reinterpret_cast<struct config_int*>(variable)->boot_val);
-            break;
-        case PGC_REAL:
-            snprintf(text, sizeof(text), "%.17g", reinterpret_cast<struct config_real*>(variable)->boot_val);
-            break;
-        case PGC_STRING:
-            boot = reinterpret_cast<struct config_string*>(variable)->boot_val;
-            if (boot == nullptr) boot = "";
-            break;
-        case PGC_ENUM: {
-            auto* e = reinterpret_cast<struct config_enum*>(variable);
-            boot = config_enum_lookup_by_value(e, e->boot_val);
-            break;
-        }
-        }
-        (void)set_config_option(variable->name, boot, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET,
+        char buffer[64];
+        const char* value = nullptr;
+        for (const auto& setting : server_settings)
+            if (setting.first == variable->name) value = setting.second.c_str();
+        if (value == nullptr) value = setting_text(variable, true, buffer, sizeof(buffer));
+        (void)set_config_option(variable->name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET,
                                 true, WARNING, false);
     }
 }
@@ -220,6 +244,17 @@ void end_owner_session() {
     SetSessionAuthorization(BOOTSTRAP_SUPERUSERID, true);
 }
 
+void remember_server_settings() {
+    struct config_generic** variables = get_guc_variables();
+    int count = GetNumConfigOptions();
+    for (int i = 0; i < count; ++i) {
+        struct config_generic* variable = variables[i];
+        if (variable->source == PGC_S_DEFAULT || variable->source == PGC_S_DYNAMIC_DEFAULT) continue;
+        char buffer[64];
+        server_settings.emplace_back(variable->name, setting_text(variable, false, buffer, sizeof(buffer)));
+    }
+}
+
 void discard_session_state() {
     // DISCARD ALL, without dropping every cached plan (each run would plan afresh).
     // The owner's SQL may have committed its SETs (a COMMIT, a procedure's), so
@@ -233,6 +268,22 @@ void discard_session_state() {
     ResetTempTableNamespace();
     ResetSequenceCaches();
     commit_worker_transaction();
+}
+
+int loaded_libraries() {
+    int count = 0;
+    dl_iterate_phdr([](struct dl_phdr_info*, size_t, void* data) {
+        ++*static_cast<int*>(data);
+        return 0;
+    }, &count);
+    return count;
+}
+
+bool owner_state_kept(int libraries_before) {
+    Oid temp_namespace = InvalidOid;
+    Oid temp_toast_namespace = InvalidOid;
+    GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+    return OidIsValid(temp_namespace) || loaded_libraries() > libraries_before;
 }
 
 void guard_session_authorization() {

@@ -50,6 +50,23 @@ void end_owner_session();
 // next transaction of its own.
 void discard_session_state();
 
+// How many shared objects the process has loaded (libraries of extensions and
+// procedural languages among them).
+int loaded_libraries();
+
+// After discard_session_state: whether the run left in the backend state that no
+// reset reaches, so that only the same owner may run in it: its temporary schema
+// (the backend keeps it, and the TEMPORARY privilege is checked only when it is
+// created) or a library loaded since `libraries_before` (loaded_libraries() before
+// the run), whose state (dblink's named connections, say) is the owner's.
+bool owner_state_kept(int libraries_before);
+
+// Called once in each executor, before it connects: remembers the settings the
+// server's configuration gives (postgresql.conf, ALTER SYSTEM, the command line),
+// which a run gets back where the executor's login role sets its own. May throw
+// std::bad_alloc; calls nothing that can ereport.
+void remember_server_settings();
+
 // Installed once in each executor: refuses SET SESSION AUTHORIZATION while a
 // run's SQL executes, and ends the executor if a RESET would assign another role.
 void guard_session_authorization();

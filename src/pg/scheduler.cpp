@@ -59,15 +59,16 @@ TimerMap timers;
 // in a row makes the wait before the next look longer: 100 ms, 400 ms, 1.6 s, then 5 s.
 core::LockBackoff backoff;
 bool extension_ready = false;
+uint64 seen_extension_generation = 0;  // see SchedulerState::extension_generation
 
 int64 now_unix_us() { return GetCurrentTimestamp() + unix_to_postgres_us; }
 
-// One row of (job_id, timer_at, timer_kind, error).
+// One row of (job_id, timer_at, timer_kind, note).
 struct TimerRow {
     int64 job_id;
     int64 at_unix_us;   // valid when kind is set
     char kind[8];       // "" for no timer, "locked", "failed", or a TimerKind name
-    char error[200];    // with "failed"
+    char note[200];     // with "failed": the error; from a fire: the queue to wake, if any
 };
 
 void set_last_error(const char* message) {
@@ -117,8 +118,8 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
                 if (!null) batch[i].at_unix_us = DatumGetTimestampTz(at) + unix_to_postgres_us;
                 char* kind = SPI_getvalue(tuple, desc, 3);
                 if (kind != nullptr) strlcpy(batch[i].kind, kind, sizeof(batch[i].kind));
-                char* error = SPI_getvalue(tuple, desc, 4);
-                if (error != nullptr) copy_clipped(batch[i].error, sizeof(batch[i].error), error);
+                char* note = SPI_getvalue(tuple, desc, 4);
+                if (note != nullptr) copy_clipped(batch[i].note, sizeof(batch[i].note), note);
             }
             MemoryContextSwitchTo(previous);
             MemoryContextReset(rows_context);
@@ -210,7 +211,7 @@ void apply_rows(const std::vector<int64>& asked, const std::vector<TimerRow>& ro
         }
         if (strcmp(row.kind, "failed") == 0) {
             // Acting on the job failed (the server log has a warning): try again later.
-            std::string message = "job " + std::to_string(row.job_id) + ": " + row.error;
+            std::string message = "job " + std::to_string(row.job_id) + ": " + row.note;
             set_last_error(message.c_str());
             backoff.forget(row.job_id);
             timers.set(row.job_id, now + failed_retry_us, TimerKind::fire);
@@ -251,6 +252,47 @@ void refresh(std::vector<int64> ids) {
 
 void take_in_changes();
 
+// Fires `ids` (sorted) in one transaction, adding their rows to `rows`. When that
+// fails, each half is fired in a transaction of its own, down to the job that
+// fails, which gets a 'failed' row: one job's failure never holds up the others,
+// and no subtransaction is opened per job (past 64 a transaction's subtransaction
+// ids overflow the snapshot cache of every backend).
+void fire(const std::vector<int64>& ids, std::vector<TimerRow>& rows) {
+    if (ids.empty()) return;
+    std::string why;
+    try {
+        auto fired = query_timers("SELECT job_id, timer_at, timer_kind, wake FROM cadence._tick($1)", ids);
+        rows.insert(rows.end(), fired.begin(), fired.end());
+        return;
+    } catch (const PgError& e) {
+        // A cancel or a shutdown is not the jobs' fault: it ends this pass.
+        if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED || e.data()->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+            e.data()->elevel >= FATAL)
+            throw;
+        why = e.what();
+        pg_guard([&]() noexcept {
+            FreeErrorData(e.data());
+            AbortCurrentTransaction();
+        });
+    }
+    if (ids.size() == 1) {
+        pg_guard([&]() noexcept {
+            ereport(WARNING, (errmsg("pg_cadence scheduler: job %lld: %s", static_cast<long long>(ids[0]),
+                                     why.c_str()),
+                              errdetail("The job is left as it was; its fire is tried again in a minute.")));
+        });
+        TimerRow failed{};
+        failed.job_id = ids[0];
+        strlcpy(failed.kind, "failed", sizeof(failed.kind));
+        copy_clipped(failed.note, sizeof(failed.note), why.c_str());
+        rows.push_back(failed);
+        return;
+    }
+    auto middle = ids.begin() + static_cast<std::ptrdiff_t>(ids.size() / 2);
+    fire(std::vector<int64>(ids.begin(), middle), rows);
+    fire(std::vector<int64>(middle, ids.end()), rows);
+}
+
 // Acts on every due timer, a batch per transaction.
 void fire_due() {
     for (;;) {
@@ -262,8 +304,13 @@ void fire_due() {
         ids.reserve(due.size());
         for (const auto& timer : due) ids.push_back(timer.job_id);
         std::sort(ids.begin(), ids.end());  // lock rows in a stable order
-        auto rows = query_timers("SELECT job_id, timer_at, timer_kind, error FROM cadence._tick($1)", ids);
+        std::vector<TimerRow> rows;
+        fire(ids, rows);
         apply_rows(ids, rows, true);
+        // External jobs' runs that became due: their workers are woken by the
+        // publisher (NOTIFY cadence_work), after the fire committed.
+        for (const TimerRow& row : rows)
+            if (row.note[0] != '\0' && strcmp(row.kind, "failed") != 0) wake_workers_of(row.note);
         // "run": a SQL job's run became due; its executors wait on their latches.
         int runs = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const TimerRow& row) {
             return strcmp(row.kind, "run") == 0;
@@ -355,6 +402,15 @@ void publish_stopped(int, Datum) {
 // Publishes what committed and takes in the changes other sessions committed.
 void take_in_changes() {
     Drained drained = drain_and_publish();
+    // The extension was created (again) or updated: the map is rebuilt from its tables.
+    uint64 generation = pg_atomic_read_u64(&shared_state()->extension_generation);
+    if (generation != seen_extension_generation) {
+        seen_extension_generation = generation;
+        extension_ready = false;
+        timers.clear();
+        backoff.clear();
+        publish_stats();
+    }
     if (!extension_ready) {
         // Nothing to schedule until CREATE EXTENSION (or, after a library update,
         // ALTER EXTENSION UPDATE): both wake us when they commit.
@@ -402,6 +458,7 @@ void scheduler_main(Datum) {
     // What waits in the ring is covered by the load below; a fresh ring's resync
     // notice goes out to listeners, but needs no second load here.
     (void)drain_and_publish();
+    seen_extension_generation = pg_atomic_read_u64(&shared_state()->extension_generation);
     extension_ready = extension_installed();
     if (extension_ready) {
         load_all_timers(false);

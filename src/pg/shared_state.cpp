@@ -47,6 +47,7 @@ void attach_state() {
     if (!found) {
         memset(state, 0, sizeof(SchedulerState));
         pg_atomic_init_u32(&state->replanned_at_blocks, 0);
+        pg_atomic_init_u64(&state->extension_generation, 0);
         SpinLockInit(&state->mutex);
         state->procno = -1;
         state->database = InvalidOid;

@@ -37,6 +37,10 @@ struct SchedulerState {
     // Blocks of cadence.jobs_status when cached plans were last made to be planned
     // again (see plan_refresh.hpp).
     pg_atomic_uint32 replanned_at_blocks;
+    // Bumped by every committed CREATE EXTENSION or ALTER EXTENSION UPDATE of
+    // pg_cadence: the scheduler's map may belong to objects that are gone (DROP
+    // EXTENSION, then CREATE EXTENSION: job ids start again at 1), so it loads again.
+    pg_atomic_uint64 extension_generation;
 };
 
 // The header of a map snapshot; `count` Timer entries follow. `magic` and

@@ -85,6 +85,7 @@ bool wake_callback_registered = false;
 void wake_on_commit(XactEvent event, void*) {
     if (event == XACT_EVENT_COMMIT && wake_at_commit) {
         if (cadence::pg::SchedulerState* state = cadence::pg::shared_state()) {
+            pg_atomic_fetch_add_u64(&state->extension_generation, 1);
             SpinLockAcquire(&state->mutex);
             int procno = state->procno;
             SpinLockRelease(&state->mutex);

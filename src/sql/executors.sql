@@ -5,8 +5,10 @@
 
 -- Claims the first due run of a SQL job, in (run_at, job_id) order, for executor
 -- `worker`, skipping queues that already run as many as their limit allows, and
--- marks it running. Returns nothing when no run is due.
-CREATE OR REPLACE FUNCTION cadence._executor_claim(worker text, limited_queues text[], queue_limits int[])
+-- marks it running; with `only_owner`, only a run of that role's jobs (an executor
+-- whose backend keeps state of that owner's). Returns nothing when no run is due.
+CREATE OR REPLACE FUNCTION cadence._executor_claim(worker text, limited_queues text[], queue_limits int[],
+                                                   only_owner oid)
     RETURNS TABLE (job_id bigint, owner oid, body text, timeout_ms bigint, attempt int,
                    run_at timestamptz, event_id bigint)
     LANGUAGE plpgsql
@@ -31,7 +33,7 @@ BEGIN
         -- executors claiming together each find one.
         SELECT * INTO s FROM cadence.jobs_status x
         WHERE x.status = 'scheduled' AND NOT x.paused AND x.kind = 'sql' AND x.run_at <= now()
-          AND x.queue <> ALL (full_queues)
+          AND x.queue <> ALL (full_queues) AND (only_owner IS NULL OR x.owner = only_owner)
         ORDER BY x.run_at, x.job_id
         LIMIT 1
         FOR UPDATE SKIP LOCKED;
@@ -106,7 +108,7 @@ BEGIN
     RETURN lost;
 END $$;
 
-REVOKE ALL ON FUNCTION cadence._executor_claim(text, text[], int[]),
+REVOKE ALL ON FUNCTION cadence._executor_claim(text, text[], int[], oid),
     cadence._executor_finish(bigint, text, text, jsonb),
     cadence._executor_recover(text, text[], jsonb) FROM PUBLIC;
 

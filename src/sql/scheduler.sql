@@ -1,12 +1,21 @@
--- One batch of the scheduler's fire (see cadence._tick). Jobs with a pending run
--- are only looked at, without a lock, so that a claim racing the tick is never made
--- to skip the run; paused jobs need nothing; the others are locked (SKIP LOCKED)
--- and moved together by the lifecycle's tick: a periodic fire (from error: fatal,
--- then scheduled), a retry, or a lease expiry. `wake` names the queue of an
--- external job whose run is now due.
-CREATE OR REPLACE FUNCTION cadence._tick_batch(ids bigint[])
-    RETURNS TABLE (job_id bigint, timer_at timestamptz, timer_kind text, error text, wake text)
+-- The scheduler's fire: for each job whose timer is due, re-checks its state
+-- and applies what is due through the same lifecycle users go through, the whole
+-- batch in one go. Jobs with a pending run are only looked at, without a lock, so
+-- that a claim racing the tick is never made to skip the run; paused jobs need
+-- nothing; the others are locked (SKIP LOCKED) and moved together by the
+-- lifecycle's tick: a periodic fire (from error: fatal, then scheduled), a retry,
+-- or a lease expiry. Returns each job's timer now: NULL when it has none;
+-- 'locked' when another transaction holds the job (the scheduler looks again
+-- later); 'run' when a SQL job's run became due (the scheduler wakes that many
+-- executors). `wake` names the queue of an external job whose run is now due: the
+-- scheduler's publisher sends NOTIFY cadence_work for it after this commits, so
+-- that a full NOTIFY queue never stops a fire. A batch that fails is split by the
+-- scheduler and its halves tried in transactions of their own, down to the job
+-- that fails: no subtransaction is opened per job.
+CREATE OR REPLACE FUNCTION cadence._tick(ids bigint[])
+    RETURNS TABLE (job_id bigint, timer_at timestamptz, timer_kind text, wake text)
     LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
     SET plan_cache_mode = force_generic_plan
     AS $$
 DECLARE
@@ -34,78 +43,20 @@ BEGIN
     ), found AS (
         SELECT * FROM moved UNION ALL SELECT * FROM looked
     )
-    -- A due run whose workers are woken needs the scheduler no more; the
-    -- scheduler wakes an executor for each 'run' (a SQL job's due run). Ids with
+    -- A due run whose workers are woken needs the scheduler no more. Ids with
     -- no row here were deleted; no join with `ids`: a batch is thousands of jobs.
     SELECT f.job_id,
            CASE WHEN f.timer_kind = 'due' AND f.timer_at <= now() THEN NULL ELSE f.timer_at END,
            CASE WHEN f.timer_kind = 'due' AND f.timer_at <= now() THEN
                      CASE WHEN f.kind = 'sql' THEN 'run' END
                 ELSE f.timer_kind END,
-           NULL::text,
            CASE WHEN f.kind = 'external' AND f.status = 'scheduled' AND NOT f.paused
                      AND f.run_at <= now() THEN f.queue END
     FROM found f
     UNION ALL
     -- Rows another transaction holds: the scheduler looks at them again later.
-    SELECT l.id, NULL, 'locked', NULL, NULL
+    SELECT l.id, NULL, 'locked', NULL
     FROM (SELECT unnest(want) EXCEPT SELECT unnest(held)) AS l(id);
-END $$;
-
--- The scheduler's fire: for each job whose timer is due, re-checks its state under
--- a row lock and applies what is due through the same lifecycle users go through
--- (cadence._tick_batch), the whole batch in one go. Runs that became due wake their
--- workers (NOTIFY cadence_work, payload: the queue); due runs of SQL jobs are
--- returned as 'run', and the scheduler wakes that many executors. Returns each
--- job's timer now: NULL when it has none; 'locked' when another transaction holds
--- the job (the scheduler looks again later); 'failed' with the error when acting
--- on it failed (the job is left as it was). A batch that fails is retried one job
--- at a time, so that one job's failure never holds up the others.
-CREATE OR REPLACE FUNCTION cadence._tick(ids bigint[])
-    RETURNS TABLE (job_id bigint, timer_at timestamptz, timer_kind text, error text)
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    out_ids bigint[];
-    out_at timestamptz[];
-    out_kind text[];
-    out_error text[];
-    queues text[];
-    jid bigint;
-    r record;
-    message text;
-BEGIN
-    BEGIN
-        SELECT array_agg(b.job_id), array_agg(b.timer_at), array_agg(b.timer_kind),
-               array_agg(b.error), array_agg(DISTINCT b.wake) FILTER (WHERE b.wake IS NOT NULL)
-        INTO out_ids, out_at, out_kind, out_error, queues
-        FROM cadence._tick_batch(ids) b;
-    EXCEPTION WHEN OTHERS THEN
-        out_ids := '{}'; out_at := '{}'; out_kind := '{}'; out_error := '{}'; queues := '{}';
-        FOREACH jid IN ARRAY ids LOOP
-            BEGIN
-                SELECT b.* INTO r FROM cadence._tick_batch(ARRAY[jid]) b;
-                CONTINUE WHEN NOT FOUND;  -- deleted
-                out_ids := out_ids || r.job_id;
-                out_at := out_at || r.timer_at;
-                out_kind := out_kind || r.timer_kind;
-                out_error := out_error || r.error;
-                IF r.wake IS NOT NULL AND NOT r.wake = ANY (queues) THEN
-                    queues := queues || r.wake;
-                END IF;
-            EXCEPTION WHEN OTHERS THEN
-                GET STACKED DIAGNOSTICS message = MESSAGE_TEXT;
-                RAISE WARNING 'pg_cadence scheduler: job %: %', jid, message;
-                out_ids := out_ids || jid;
-                out_at := out_at || NULL::timestamptz;
-                out_kind := out_kind || 'failed'::text;
-                out_error := out_error || message;
-            END;
-        END LOOP;
-    END;
-    PERFORM pg_notify('cadence_work', q) FROM unnest(queues) AS q;
-    RETURN QUERY SELECT * FROM unnest(out_ids, out_at, out_kind, out_error);
 END $$;
 
 -- Every job's timer, for the scheduler's start: one query over the table.
@@ -115,7 +66,7 @@ CREATE OR REPLACE FUNCTION cadence._all_timers()
     SET search_path = pg_catalog, pg_temp
     AS $$ SELECT job_id, timer_at, timer_kind, NULL FROM cadence.jobs_status WHERE timer_at IS NOT NULL $$;
 
-REVOKE ALL ON FUNCTION cadence._tick(bigint[]), cadence._tick_batch(bigint[]), cadence._all_timers()
+REVOKE ALL ON FUNCTION cadence._tick(bigint[]), cadence._all_timers()
     FROM PUBLIC;
 
 

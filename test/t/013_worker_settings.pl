@@ -22,6 +22,7 @@ lock_timeout = '50ms'
 idle_in_transaction_session_timeout = '2s'
 autovacuum_naptime = 1
 max_prepared_transactions = 2
+work_mem = '5MB'
 });
 $node->start;
 # Every session of this test writes explicitly: the database's default is read-only.
@@ -48,6 +49,7 @@ GRANT INSERT, SELECT ON seen TO PUBLIC;
 CREATE TABLE written_by_job (x int);
 GRANT INSERT ON written_by_job TO bob;
 ALTER DATABASE postgres SET default_transaction_read_only = on;
+ALTER ROLE CURRENT_USER SET work_mem = '7MB';  -- the executors' login role
 ALTER TABLE cadence.jobs_status SET (autovacuum_vacuum_threshold = 50, autovacuum_vacuum_scale_factor = 0);
 });
 $node->restart;  # the workers connect again, with the database's new default
@@ -86,6 +88,14 @@ wait_for(qq{SELECT status = 'completed' FROM cadence.jobs_status WHERE job_id = 
 like(sql(qq{SELECT details -> 'warnings' ->> 0 FROM cadence.job_events WHERE job_id = $warned AND event = 'completed'}),
     qr/default_tablespace/, 'the invalid stored setting is a warning kept with the run, not a failure');
 sql(q{ALTER ROLE bob RESET default_tablespace});
+
+# 3b. A parameter the executors' own login role sets is not the owner's: a job gets
+#     postgresql.conf's value, as the owner's login would.
+my $conf_value = sql(q{SET ROLE bob; SELECT cadence.create_job('server setting', cadence.once(),
+    sql => $$BEGIN READ WRITE; INSERT INTO public.seen SELECT 'work_mem=' || current_setting('work_mem'); COMMIT$$)});
+wait_for(qq{SELECT status = 'completed' FROM cadence.jobs_status WHERE job_id = $conf_value}, 'the work_mem job');
+is(sql(q{SELECT what FROM seen WHERE what LIKE 'work_mem=%'}), 'work_mem=5MB',
+    "a job gets postgresql.conf's value of a parameter the executors' login role sets");
 
 # 4. A row lock held longer than lock_timeout does not make the executor's own
 #    record fail: it waits, then records the run.
@@ -212,6 +222,50 @@ for (1 .. 100) {
 ok($resyncs >= 1, 'listeners got a resync notice once publication worked again');
 is($completed, 1, "... and the next job's events as usual");
 $listener->quit;
+
+# 10. DROP EXTENSION, then CREATE EXTENSION: the scheduler's map starts from nothing
+#     (job ids start again at 1: an old timer must never fire a new job).
+sql(q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'before drop ' || i FROM generate_series(1, 50) i),
+                                               cadence.every('1 minute'))});
+wait_for(q{SELECT timers >= 50 FROM cadence.scheduler}, 'the timers in the map');
+sql(q{DROP EXTENSION pg_cadence});
+sql(q{CREATE EXTENSION pg_cadence});
+wait_for(q{SELECT timers = 0 FROM cadence.scheduler}, 'the map of the new extension');
+is(sql(q{SELECT count(*) FROM cadence.verify_timers()}), '0', 'after DROP and CREATE EXTENSION, no old timer is left');
+my $fresh = sql(q{SELECT cadence.create_job('fresh', cadence.every('1 hour'))});
+is(sql(qq{SELECT count(*) FROM cadence.timers WHERE job_id = $fresh}), '1', 'a new job gets its timer');
+
+# 11. A fire that fails for one job (a trigger planted on the event log refuses its
+#     fire event) leaves the other jobs of its batch firing; the failing job is
+#     warned about, kept as it was and tried again a minute later.
+my $periodic = sql(q{SELECT string_agg(id::text, ',') FROM cadence.create_jobs(
+    ARRAY(SELECT 'tick ' || i FROM generate_series(1, 100) i), cadence.every('1 second'), queue => 'ticks') id});
+my ($bad) = split /,/, $periodic;
+wait_for(q{SELECT count(*) = 100 FROM cadence.jobs_status WHERE queue = 'ticks' AND run_at <= now()}, 'the first runs due');
+sql(q{SELECT count(*) FROM cadence.claim('ticks', 'w', 100)});
+sql(qq{CREATE FUNCTION refuse_fire() RETURNS trigger LANGUAGE plpgsql AS \$\$
+       BEGIN
+           IF NEW.job_id = $bad AND NEW.details ->> 'reason' = 'fire' THEN
+               RAISE EXCEPTION 'planted failure';
+           END IF;
+           RETURN NEW;
+       END \$\$;
+       CREATE TRIGGER refuse_fire BEFORE INSERT ON cadence.job_events
+           FOR EACH ROW EXECUTE FUNCTION refuse_fire()});
+$log_offset = -s $node->logfile;
+sql(q{SELECT count(*) FROM cadence.complete_batch(ARRAY(SELECT job_id FROM cadence.jobs_status
+                                                         WHERE queue = 'ticks' ORDER BY job_id), 'w')});
+wait_for(qq{SELECT count(*) = 99 FROM cadence.jobs_status WHERE queue = 'ticks' AND status = 'scheduled'
+            AND job_id <> $bad}, 'the other 99 jobs to fire');
+pass('the other 99 jobs of the batch fired');
+$node->wait_for_log(qr/WARNING:  pg_cadence scheduler: job $bad: planted failure/, $log_offset);
+pass('the failing job was warned about with its error');
+is(sql(qq{SELECT status FROM cadence.jobs_status WHERE job_id = $bad}), 'completed', '... and kept as it was');
+like(sql(q{SELECT last_error FROM cadence.scheduler}), qr/^job $bad: planted failure/,
+    'cadence.scheduler shows the failure');
+ok(sql(qq{SELECT due_at > now() + interval '50 seconds' FROM cadence.timers WHERE job_id = $bad}) eq 't',
+    'its fire is tried again a minute later');
+sql(q{DROP TRIGGER refuse_fire ON cadence.job_events; DROP FUNCTION refuse_fire()});
 
 is(sql(q{SELECT string_agg(job_id || ': ' || problem || ' ' || expected || '/' || actual, '; ') FROM cadence.verify()}),
     '', 'the event log and the status agree');

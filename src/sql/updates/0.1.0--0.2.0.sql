@@ -13,6 +13,11 @@ DROP FUNCTION cadence._retry_delay(interval, int);
 DROP FUNCTION cadence._first_fire(jsonb, timestamptz);
 DROP FUNCTION cadence._next_tick(jsonb, timestamptz, timestamptz);
 DROP FUNCTION cadence._publish(bigint, bigint, text, text, int, text, timestamptz);
+-- The scheduler's fire returns the queues to wake instead of sending NOTIFY
+-- cadence_work itself (its publisher does), and no longer has an error column.
+DROP FUNCTION cadence._tick(bigint[]);
+-- An executor bound to one owner's state claims only that owner's runs.
+DROP FUNCTION cadence._executor_claim(text, text[], int[]);
 -- Internal twins that change language (sql -> plpgsql) are replaced in place by
 -- CREATE OR REPLACE; their signatures stay.
 
