@@ -101,6 +101,23 @@ private:
         }
     }
 
+    // Whether cadence.database_name (empty: every database) lets `database` be served.
+    static bool served(const std::string& list, const std::string& database) {
+        if (list.empty()) return true;
+        std::size_t start = 0;
+        while (start <= list.size()) {
+            std::size_t end = list.find(',', start);
+            if (end == std::string::npos) end = list.size();
+            std::string name = list.substr(start, end - start);
+            name.erase(0, name.find_first_not_of(' '));
+            name.erase(name.find_last_not_of(' ') + 1);
+            if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+            if (name == database) return true;
+            start = end + 1;
+        }
+        return false;
+    }
+
     // Fails early where no notification would ever come.
     void check_server() {
         auto rows = query(
@@ -115,10 +132,9 @@ private:
             throw ClientError(
                 "the server does not preload pg_cadence (add it to shared_preload_libraries), "
                 "so no status changes are published to watch");
-        if (rows.value(0, 2) != database)
-            throw ClientError("pg_cadence publishes status changes only in database \"" +
-                              rows.value(0, 2) + "\" (cadence.database_name), not in \"" +
-                              database + "\": connect to that one");
+        if (!served(rows.value(0, 2), database))
+            throw ClientError("pg_cadence serves only the databases listed in cadence.database_name (\"" +
+                              rows.value(0, 2) + "\"), not \"" + database + "\": connect to one of them");
         if (!rows.is_null(0, 3) && rows.value(0, 3) == "off")
             std::cerr << "cadence watch: warning: cadence.publish_status is off on this server; "
                          "changes will not be seen until it is turned on\n";

@@ -2,12 +2,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/queue_limits.hpp"
@@ -26,6 +28,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -48,11 +51,16 @@ namespace cadence::pg {
 namespace {
 
 constexpr const char* tranche_name = "pg_cadence executors";
-// Seconds before the postmaster restarts an executor that ended with an error.
-constexpr int restart_delay_seconds = 1;
 constexpr int64 no_job = 0;
 
+// A slot of the cluster-wide pool. Free: no database. Reserved by a database's
+// scheduler (database set, pid 0) from the moment it asks the postmaster for the
+// executor until the executor takes it; an executor that ends frees it, unless it
+// held a run: then `lost_job` keeps it until the scheduler has recorded that run lost.
 struct ExecutorSlot {
+    Oid database;              // the database it serves, or InvalidOid: free
+    int64 lost_job;            // a run the executor held when it ended, or no_job
+    TimestampTz reserved_at;   // when the scheduler reserved it
     pid_t pid;                 // 0 while this executor is not running
     int procno;                // its PGPROC number, to set its latch
     bool idle;                 // about to look for due runs, or asleep: may be woken
@@ -103,16 +111,38 @@ void executor_label(int index, char* out, size_t size) {
     snprintf(out, size, "pg_cadence executor %d", index + 1);
 }
 
+// Sets the latches of the schedulers whose due runs found the pool full: a slot is free.
+void wake_starved_schedulers() {
+    for (int i = 0; i < slot_count(); ++i) {
+        SchedulerState* slot = slot_at(i);
+        if (pg_atomic_read_u32(&slot->starved) == 0) continue;
+        SpinLockAcquire(&slot->mutex);
+        int procno = slot->procno;
+        SpinLockRelease(&slot->mutex);
+        if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+    }
+}
+
 void leave_slot(int, Datum) {
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
     if (my_slot->pid == MyProcPid) {
         my_slot->pid = 0;
         my_slot->procno = -1;
         my_slot->idle = false;
+        my_slot->lost_job = my_slot->job_id;
+        if (my_slot->lost_job == no_job) my_slot->database = InvalidOid;
         my_slot->job_id = no_job;
         my_slot->in_body = false;
     }
     LWLockRelease(pool->lock);
+    wake_starved_schedulers();
+    // The scheduler records a run this executor held as lost.
+    if (SchedulerState* state = shared_state()) {
+        SpinLockAcquire(&state->mutex);
+        int procno = state->procno;
+        SpinLockRelease(&state->mutex);
+        if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+    }
 }
 
 // Ready to look for work: the scheduler may wake this executor from now on.
@@ -183,41 +213,6 @@ const char* record_outcome(int64 job_id, const char* action, const char* details
                        CStringGetTextDatum(action),
                        DirectFunctionCall1(jsonb_in, CStringGetDatum(details))};
     return spi_text("SELECT cadence._executor_finish($1, $2, $3, $4)", 4, types, values);
-}
-
-// Fails the runs an earlier incarnation of this executor left running (they died
-// with it). Executor 1 also fails those of executors that no longer exist
-// (cadence.max_executors was lowered).
-void recover_lost_runs() {
-    std::string details = core::lost_run_details();
-    int64 lost = pg_guard([&]() noexcept {
-        begin_spi_transaction("pg_cadence executor: recovering runs lost in a crash");
-        Datum others = (Datum)0;
-        bool others_null = my_index != 0;
-        if (!others_null) {
-            auto* labels = static_cast<Datum*>(palloc(sizeof(Datum) * (max_executors + 1)));
-            for (int i = 0; i < max_executors; ++i) {
-                char label[64];
-                executor_label(i, label, sizeof(label));
-                labels[i] = CStringGetTextDatum(label);
-            }
-            others = PointerGetDatum(construct_array(labels, max_executors, TEXTOID, -1, false, TYPALIGN_INT));
-        }
-        Oid types[3] = {TEXTOID, TEXTARRAYOID, JSONBOID};
-        Datum values[3] = {CStringGetTextDatum(my_label), others,
-                           DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str()))};
-        char nulls[3] = {' ', others_null ? 'n' : ' ', ' '};
-        int rc = SPI_execute_with_args("SELECT cadence._executor_recover($1, $2, $3)", 3, types,
-                                       values, nulls, false, 1);
-        if (rc < 0 || SPI_processed != 1) elog(ERROR, "pg_cadence executor: recovery failed");
-        bool null = false;
-        int64 count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
-        commit_spi_transaction();
-        return count;
-    });
-    if (lost > 0)
-        ereport(LOG, (errmsg("%s failed %lld runs that were left running when an executor ended",
-                             my_label, static_cast<long long>(lost))));
 }
 
 // Claims the next due run (in due order, within the queue limits) and marks it
@@ -494,16 +489,46 @@ void reload_if_asked() {
     pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
 }
 
-// Ends the executor between runs: the postmaster starts a fresh backend in its
-// place (restart_delay_seconds later), free of what the bound owner left.
+// Ends the executor between runs: the scheduler starts a fresh backend in its
+// place, free of what the bound owner left.
 void start_afresh() {
-    // The wake that found nothing of the bound owner's was for another owner's run.
-    wake_executors(1);
+    // The wake that found nothing of the bound owner's was for another owner's run:
+    // the scheduler starts a fresh executor in this one's place once it has left.
+    pg_atomic_fetch_add_u32(&shared_state()->replacements_wanted, 1);
     pg_guard([&]() noexcept {
-        ereport(DEBUG1, (errmsg("%s restarts: runs of role with OID %u left state in its backend "
+        ereport(DEBUG1, (errmsg("%s ends: runs of role with OID %u left state in its backend "
                                 "that only a new backend is free of", my_label, bound_owner)));
-        proc_exit(1);
+        proc_exit(0);
     });
+}
+
+// Whether this executor should give its place to another database: one whose due
+// runs found no executor to start (the pool, or the postmaster's worker slots, were
+// full) and that has fewer executors than this one's. Databases so end up with
+// equal shares; with fewer places than databases, they take turns run by run.
+bool owes_place() {
+    Oid starved[64];
+    int count = 0;
+    for (int i = 0; i < slot_count() && count < 64; ++i) {
+        SchedulerState* slot = slot_at(i);
+        Oid database = slot->database;
+        if (OidIsValid(database) && database != MyDatabaseId && pg_atomic_read_u32(&slot->starved) != 0)
+            starved[count++] = database;
+    }
+    if (count == 0) return false;
+    int mine = 0;
+    int executors[64] = {0};
+    LWLockAcquire(pool->lock, LW_SHARED);
+    for (int i = 0; i < pool->count; ++i) {
+        Oid database = pool->slots[i].database;
+        if (database == MyDatabaseId) mine++;
+        for (int j = 0; j < count; ++j)
+            if (database == starved[j]) executors[j]++;
+    }
+    LWLockRelease(pool->lock);
+    for (int j = 0; j < count; ++j)
+        if (executors[j] < mine) return true;
+    return false;
 }
 
 // Claims and runs due runs until none is left.
@@ -521,6 +546,13 @@ void work() {
         count_run();
         pg_guard([&]() noexcept { CHECK_FOR_INTERRUPTS(); });
         reload_if_asked();
+        if (owes_place()) {
+            // Leaving frees the slot and wakes the waiting database's scheduler.
+            pg_guard([&]() noexcept {
+                ereport(DEBUG1, (errmsg("%s ends: another database waits for an executor", my_label)));
+                proc_exit(0);
+            });
+        }
     }
 }
 
@@ -534,17 +566,25 @@ void executor_main(Datum arg) {
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
     remember_server_settings();
-    BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
+    Oid database = InvalidOid;
+    memcpy(&database, MyBgworkerEntry->bgw_extra, sizeof(database));
+    BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 
     my_slot = &pool->slots[my_index];
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
-    my_slot->pid = MyProcPid;
-    my_slot->procno = MyProc->pgprocno;
-    my_slot->idle = true;
-    my_slot->woken = false;
-    my_slot->job_id = no_job;
-    my_slot->runs = 0;
+    // The scheduler reserved this slot for this database; it may since have given
+    // it up (its database was dropped, it restarted): then there is nothing to do.
+    bool mine = my_slot->database == database && my_slot->pid == 0 && my_slot->lost_job == no_job;
+    if (mine) {
+        my_slot->pid = MyProcPid;
+        my_slot->procno = MyProc->pgprocno;
+        my_slot->idle = true;
+        my_slot->woken = true;  // started for a due run: it looks at once
+        my_slot->job_id = no_job;
+        my_slot->runs = 0;
+    }
     LWLockRelease(pool->lock);
+    if (!mine) proc_exit(0);
     before_shmem_exit(leave_slot, 0);
     run_context = AllocSetContextCreate(TopMemoryContext, "pg_cadence executor run", ALLOCSET_DEFAULT_SIZES);
     guard_session_authorization();
@@ -553,42 +593,35 @@ void executor_main(Datum arg) {
     RegisterXactCallback(watch_commits, nullptr);
     hold_cancels();
 
-    bool ready = false;
+    // Started by the scheduler of a database where the extension is: a version
+    // mismatch (a library update ahead of ALTER EXTENSION UPDATE) ends it.
+    if (!extension_installed()) proc_exit(0);
     for (;;) {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
         reload_if_asked();
-        if (!ready && extension_installed()) {
-            recover_lost_runs();
-            ready = true;
-        }
-        if (ready) work();
+        work();
         MemoryContextSwitchTo(TopMemoryContext);
         // Statistics still held back by the once-a-second limit go out before sleeping.
         (void)pgstat_report_stat(true);
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1L, PG_WAIT_EXTENSION);
+        // Nothing due: after cadence.executor_idle_timeout with no wake, it ends.
+        long timeout_ms = static_cast<long>(executor_idle_timeout) * 1000L;
+        int woke = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout_ms,
+                             PG_WAIT_EXTENSION);
+        if (woke & WL_TIMEOUT) {
+            LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+            // A wake that came with the timeout is for this executor still.
+            bool woken = my_slot->woken;
+            if (!woken) my_slot->idle = false;  // no longer wakeable: it is leaving
+            LWLockRelease(pool->lock);
+            if (!woken) proc_exit(0);
+        }
     }
 }
 
 }  // namespace
 
 void request_executor_shmem() { request_shmem_part({pool_size, tranche_name, attach_pool}); }
-
-void register_executors() {
-    for (int i = 0; i < max_executors; ++i) {
-        BackgroundWorker worker;
-        memset(&worker, 0, sizeof(worker));
-        worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-        worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-        worker.bgw_restart_time = restart_delay_seconds;
-        worker.bgw_main_arg = Int32GetDatum(i);
-        strlcpy(worker.bgw_library_name, "pg_cadence", BGW_MAXLEN);
-        strlcpy(worker.bgw_function_name, "cadence_executor_main", BGW_MAXLEN);
-        snprintf(worker.bgw_name, BGW_MAXLEN, "pg_cadence executor %d", i + 1);
-        strlcpy(worker.bgw_type, "pg_cadence executor", BGW_MAXLEN);
-        RegisterBackgroundWorker(&worker);
-    }
-}
 
 void wake_executors(int runs) {
     if (pool == nullptr || runs <= 0) return;
@@ -597,7 +630,7 @@ void wake_executors(int runs) {
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < pool->count && count < runs; ++i) {
         ExecutorSlot& slot = pool->slots[i];
-        if (slot.pid == 0 || !slot.idle || slot.woken) continue;
+        if (slot.database != MyDatabaseId || slot.pid == 0 || !slot.idle || slot.woken) continue;
         slot.woken = true;
         procnos[count++] = slot.procno;
     }
@@ -605,12 +638,226 @@ void wake_executors(int runs) {
     for (int i = 0; i < count; ++i) SetLatch(&ProcGlobal->allProcs[procnos[i]].procLatch);
 }
 
+namespace {
+
+// The scheduler's side: the executors it asked the postmaster for, by pool slot.
+std::vector<BackgroundWorkerHandle*> started;
+int waiting_runs = 0;         // due runs that found no executor (the pool was full)
+bool said_no_worker = false;  // said once per episode
+
+bool database_served(Oid database) {
+    for (int i = 0; i < slot_count(); ++i)
+        if (slot_at(i)->database == database) return true;
+    return false;
+}
+
+bool start_executor(int index, Oid database) {
+    BackgroundWorker worker;
+    memset(&worker, 0, sizeof(worker));
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;  // started again on demand
+    worker.bgw_main_arg = Int32GetDatum(index);
+    memcpy(worker.bgw_extra, &database, sizeof(database));
+    worker.bgw_notify_pid = MyProcPid;
+    strlcpy(worker.bgw_library_name, "pg_cadence", BGW_MAXLEN);
+    strlcpy(worker.bgw_function_name, "cadence_executor_main", BGW_MAXLEN);
+    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_cadence executor %d", index + 1);
+    strlcpy(worker.bgw_type, "pg_cadence executor", BGW_MAXLEN);
+    BackgroundWorkerHandle* handle = nullptr;
+    bool ok = pg_guard([&]() noexcept { return RegisterDynamicBackgroundWorker(&worker, &handle); });
+    started[index] = ok ? handle : nullptr;
+    if (ok) {
+        said_no_worker = false;
+    } else if (!said_no_worker) {
+        said_no_worker = true;
+        pg_guard([&]() noexcept {
+            ereport(WARNING,
+                    (errmsg("pg_cadence could not start an executor: no background worker slot is free"),
+                     errdetail("max_worker_processes is %d; pg_cadence needs one for its launcher, one per "
+                               "served database and up to cadence.max_executors (%d) for SQL jobs.",
+                               max_worker_processes, max_executors),
+                     errhint("Raise max_worker_processes or lower cadence.max_executors (both need a "
+                             "restart). Due runs wait for a running executor meanwhile.")));
+        });
+    }
+    return ok;
+}
+
+// Fails the runs held, in this database, by executors that are gone: those with
+// `label`, or (label nullptr) those of every executor not in `alive`.
+void recover_runs(const char* label, const std::vector<std::string>& alive) {
+    std::string details = core::lost_run_details();
+    int64 lost = pg_guard([&]() noexcept {
+        begin_spi_transaction("pg_cadence scheduler: recording runs lost with their executor");
+        Datum known = (Datum)0;
+        if (label == nullptr) {
+            auto* labels = static_cast<Datum*>(palloc(sizeof(Datum) * (alive.size() + 1)));
+            for (size_t i = 0; i < alive.size(); ++i) labels[i] = CStringGetTextDatum(alive[i].c_str());
+            known = PointerGetDatum(construct_array(labels, static_cast<int>(alive.size()), TEXTOID, -1,
+                                                    false, TYPALIGN_INT));
+        }
+        Oid types[3] = {TEXTOID, TEXTARRAYOID, JSONBOID};
+        Datum values[3] = {label != nullptr ? CStringGetTextDatum(label) : (Datum)0, known,
+                           DirectFunctionCall1(jsonb_in, CStringGetDatum(details.c_str()))};
+        char nulls[3] = {label != nullptr ? ' ' : 'n', label == nullptr ? ' ' : 'n', ' '};
+        int rc = SPI_execute_with_args("SELECT cadence._executor_recover($1, $2, $3)", 3, types, values,
+                                       nulls, false, 1);
+        if (rc < 0 || SPI_processed != 1) elog(ERROR, "pg_cadence scheduler: recovery of lost runs failed");
+        bool null = false;
+        int64 count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
+        commit_spi_transaction();
+        return count;
+    });
+    if (lost > 0)
+        pg_guard([&]() noexcept {
+            ereport(LOG, (errmsg("pg_cadence failed %lld runs that were left running when their executor ended",
+                                 static_cast<long long>(lost))));
+        });
+}
+
+}  // namespace
+
+void serve_runs(int runs) {
+    if (pool == nullptr || pool->count == 0) return;
+    if (started.empty()) started.assign(static_cast<size_t>(pool->count), nullptr);
+    runs += waiting_runs;
+    waiting_runs = 0;
+    if (runs <= 0) return;
+    int procnos[64];
+    int woken = 0;
+    std::vector<int> reserved;
+    TimestampTz now = GetCurrentTimestamp();
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    int served = 0;
+    for (int i = 0; i < pool->count && served < runs; ++i) {
+        ExecutorSlot& slot = pool->slots[i];
+        if (slot.database != MyDatabaseId) continue;
+        if (slot.pid != 0 && slot.idle && !slot.woken) {
+            slot.woken = true;
+            if (woken < 64) procnos[woken++] = slot.procno;
+            served++;
+        } else if (slot.pid == 0 && slot.lost_job == no_job && started[i] != nullptr) {
+            served++;  // starting: it looks for due runs as soon as it runs
+        }
+    }
+    for (int i = 0; i < pool->count && served < runs; ++i) {
+        ExecutorSlot& slot = pool->slots[i];
+        // Free, or left by an executor of a database no longer served (dropped).
+        if (OidIsValid(slot.database) && (slot.pid != 0 || database_served(slot.database))) continue;
+        memset(&slot, 0, sizeof(slot));
+        slot.database = MyDatabaseId;
+        slot.lost_job = no_job;
+        slot.job_id = no_job;
+        slot.procno = -1;
+        slot.reserved_at = now;
+        reserved.push_back(i);
+        served++;
+    }
+    LWLockRelease(pool->lock);
+    for (int i = 0; i < woken; ++i) SetLatch(&ProcGlobal->allProcs[procnos[i]].procLatch);
+    for (int index : reserved) {
+        if (start_executor(index, MyDatabaseId)) continue;
+        LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+        pool->slots[index].database = InvalidOid;
+        LWLockRelease(pool->lock);
+        served--;
+    }
+    waiting_runs = runs - served;
+    // The pool (or the postmaster) had no place: executors of databases holding more
+    // than their share give theirs up after their current run (owes_place).
+    pg_atomic_write_u32(&shared_state()->starved, waiting_runs > 0 ? 1 : 0);
+}
+
+long executor_retry_ms() { return waiting_runs > 0 ? 1000 : -1; }
+
+void tend_executors() {
+    if (pool == nullptr || pool->count == 0) return;
+    if (started.empty()) started.assign(static_cast<size_t>(pool->count), nullptr);
+    for (int i = 0; i < pool->count; ++i) {
+        if (started[i] == nullptr) continue;
+        pid_t pid;
+        BgwHandleStatus status = pg_guard([&]() noexcept { return GetBackgroundWorkerPid(started[i], &pid); });
+        if (status != BGWH_STOPPED) continue;
+        pg_guard([&]() noexcept { pfree(started[i]); });
+        started[i] = nullptr;
+        // One that ended before it took its slot (its database was being dropped, a
+        // version mismatch) leaves it reserved: free it.
+        LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+        ExecutorSlot& slot = pool->slots[i];
+        if (slot.database == MyDatabaseId && slot.pid == 0 && slot.lost_job == no_job) slot.database = InvalidOid;
+        LWLockRelease(pool->lock);
+    }
+    // Runs held by executors that ended: lost.
+    std::vector<int> lost;
+    LWLockAcquire(pool->lock, LW_SHARED);
+    for (int i = 0; i < pool->count; ++i) {
+        const ExecutorSlot& slot = pool->slots[i];
+        if (slot.database == MyDatabaseId && slot.pid == 0 && slot.lost_job != no_job) lost.push_back(i);
+    }
+    LWLockRelease(pool->lock);
+    for (int index : lost) {
+        char label[64];
+        executor_label(index, label, sizeof(label));
+        recover_runs(label, {});
+        LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+        pool->slots[index].lost_job = no_job;
+        pool->slots[index].database = InvalidOid;
+        LWLockRelease(pool->lock);
+    }
+    int wanted = static_cast<int>(pg_atomic_exchange_u32(&shared_state()->replacements_wanted, 0));
+    if (wanted > 0 || waiting_runs > 0 || !lost.empty()) serve_runs(wanted);
+}
+
+void recover_runs_of_gone_executors() {
+    if (pool == nullptr) return;
+    std::vector<std::string> alive;
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    for (int i = 0; i < pool->count; ++i) {
+        ExecutorSlot& slot = pool->slots[i];
+        if (slot.database != MyDatabaseId) continue;
+        if (slot.pid == 0) {
+            // Reserved by a former scheduler, or left by an executor that ended: the
+            // recovery below covers its run, and a late starter finds it gone.
+            slot.database = InvalidOid;
+            slot.lost_job = no_job;
+            continue;
+        }
+        char label[64];
+        executor_label(i, label, sizeof(label));
+        alive.emplace_back(label);
+    }
+    LWLockRelease(pool->lock);
+    recover_runs(nullptr, alive);
+}
+
+void executor_counts(Oid database, int* executors, int* running) noexcept {
+    *executors = *running = 0;
+    if (pool == nullptr) return;
+    LWLockAcquire(pool->lock, LW_SHARED);
+    for (int i = 0; i < pool->count; ++i) {
+        const ExecutorSlot& slot = pool->slots[i];
+        if (slot.database != database || slot.pid == 0) continue;
+        (*executors)++;
+        if (slot.job_id != no_job) (*running)++;
+    }
+    LWLockRelease(pool->lock);
+}
+
+void stop_executors_of(Oid database) noexcept {
+    if (pool == nullptr) return;
+    LWLockAcquire(pool->lock, LW_SHARED);
+    for (int i = 0; i < pool->count; ++i)
+        if (pool->slots[i].database == database && pool->slots[i].pid != 0) kill(pool->slots[i].pid, SIGTERM);
+    LWLockRelease(pool->lock);
+}
+
 void stop_runs_of(const std::vector<std::pair<int64, int64>>& ended) noexcept {
     if (pool == nullptr || ended.empty()) return;
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < pool->count; ++i) {
         ExecutorSlot& slot = pool->slots[i];
-        if (slot.pid == 0 || slot.job_id == no_job) continue;
+        if (slot.database != MyDatabaseId || slot.pid == 0 || slot.job_id == no_job) continue;
         for (const auto& [job_id, event_id] : ended) {
             // An event from before this run's claim (the previous run's end,
             // committed just before it was claimed again) is not about this run.
@@ -632,7 +879,7 @@ using namespace cadence;
 extern "C" PGDLLEXPORT void cadence_executor_main(Datum arg);
 void cadence_executor_main(Datum arg) { pg::run_worker_boundary(pg::executor_main, arg); }
 
-// cadence._executor_slots(): each executor, what it does now, and its runs.
+// cadence._executor_slots(): each executor of this database, what it does now, and its runs.
 CADENCE_SQL_FUNCTION(cadence_executor_slots) {
     // The pool exists exactly when the shared state does: when pg_cadence is preloaded.
     (void)pg::require_shared_state("cadence.executors");
@@ -646,8 +893,10 @@ CADENCE_SQL_FUNCTION(cadence_executor_slots) {
         LWLockRelease(pg::pool->lock);
         for (int i = 0; i < count; ++i) {
             const pg::ExecutorSlot& slot = copy[i];
+            // This database's executors; one starting shows as such.
+            if (slot.database != MyDatabaseId || (slot.pid == 0 && slot.lost_job != pg::no_job)) continue;
             bool running = slot.pid != 0 && slot.job_id != pg::no_job;
-            const char* state = slot.pid == 0 ? "stopped" : running ? "running" : "idle";
+            const char* state = slot.pid == 0 ? "starting" : running ? "running" : "idle";
             Datum values[6] = {Int32GetDatum(i + 1), Int32GetDatum(slot.pid),
                                CStringGetTextDatum(state), Int64GetDatum(slot.job_id),
                                TimestampTzGetDatum(slot.run_started), Int64GetDatum(slot.runs)};

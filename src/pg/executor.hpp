@@ -1,12 +1,20 @@
-// Executors: a fixed pool of background workers that run SQL jobs the moment
-// they are due, each run in its own transaction as the job's owner (run_as.hpp).
+// Executors: background workers that run SQL jobs the moment they are due, each
+// run as the job's owner (run_as.hpp), drawn from one pool of cadence.max_executors
+// for the whole cluster.
 //
-// An executor sleeps on its latch. The scheduler sets it when runs of SQL jobs
-// become due (wake_executors); an executor then claims due runs one at a time in
-// due order (cadence._executor_claim, which also honours per-queue limits) until
-// none is left. A committed cancel or delete of a run an executor holds interrupts
-// its statement (stop_runs_of). At start, an executor fails the runs that an
-// earlier incarnation of it left running: they died with it.
+// A database's scheduler asks for them (serve_runs) when runs of SQL jobs become
+// due: it wakes idle executors of its database and starts new ones for the rest
+// while the pool has room. An executor claims due runs one at a time in due order
+// (cadence._executor_claim, which also honours per-queue limits) until none is
+// left, then sleeps; after cadence.executor_idle_timeout with nothing to do it
+// ends, so that a database with no SQL job due holds no executor. Fair share: when
+// a database's due runs find no executor to start, an executor of a database that
+// holds more executors than the waiting one ends after its current run, and the
+// waiting database's scheduler takes its place: shares even out, and with fewer
+// places than databases they take turns run by run. A
+// committed cancel or delete of a run an executor holds interrupts its statement
+// (stop_runs_of); a run held by an executor that ended is recorded as lost by the
+// scheduler.
 #pragma once
 #include "pg/postgres.hpp"
 
@@ -17,10 +25,29 @@ namespace cadence::pg {
 
 // Called from _PG_init while preloading.
 void request_executor_shmem();
-void register_executors();
 
-// Wakes up to `runs` idle executors: that many runs of SQL jobs became due.
+// In an executor: wakes up to `runs` idle executors of its database.
 void wake_executors(int runs);
+
+// In a database's scheduler: `runs` runs of SQL jobs became due (0: only those
+// still waiting for an executor).
+void serve_runs(int runs);
+// In a database's scheduler, at each pass: reaps its executors that ended, records
+// the runs they held as lost, and starts those still wanted.
+void tend_executors();
+// In a database's scheduler: how long to sleep at most (ms) before trying again to
+// start executors for runs still waiting for one, or -1 when none waits. An
+// executor that ends wakes the schedulers that wait; this covers a place that the
+// postmaster had not freed yet when they looked.
+long executor_retry_ms();
+// In a database's scheduler, at its start: records as lost the runs held by
+// executors of the database that are gone (a crash, a restart).
+void recover_runs_of_gone_executors();
+// How many executors serve `database`, and how many of them run a job now.
+void executor_counts(Oid database, int* executors, int* running) noexcept;
+
+// Ends every executor of `database` (SIGTERM).
+void stop_executors_of(Oid database) noexcept;
 
 // After a commit that gave these jobs (job id, event id) a status other than
 // running: interrupts the statements of executors running them, when the event

@@ -1,15 +1,19 @@
 // SQL functions that report on the extension itself: its version and its scheduler.
 #include "pg/postgres.hpp"
 
+#include <cstring>
+
 #include "core/error.hpp"
 #include "core/timer_map.hpp"
 #include "core/version.hpp"
 #include "pg/boundary.hpp"
+#include "pg/executor.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/text.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "funcapi.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/tuplestore.h"
@@ -120,5 +124,38 @@ CADENCE_SQL_FUNCTION(cadence_scheduler_timers) {
             CHECK_FOR_INTERRUPTS();
         });
     }
+    return (Datum)0;
+}
+
+// cadence._served_databases(): a row per database with a slot (shared_state.hpp).
+CADENCE_SQL_FUNCTION(cadence_served_databases) {
+    (void)pg::require_shared_state("cadence.databases");
+    pg::pg_guard([&]() noexcept {
+        InitMaterializedSRF(fcinfo, 0);
+        auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        for (int i = 0; i < pg::slot_count(); ++i) {
+            pg::SchedulerState* slot = pg::slot_at(i);
+            SpinLockAcquire(&slot->mutex);
+            Oid database = slot->database;
+            pid_t pid = slot->pid;
+            TimestampTz started_at = slot->started_at;
+            int64 timers = slot->timers;
+            int64 fires = slot->fires;
+            char last_error[sizeof(slot->last_error)];
+            memcpy(last_error, slot->last_error, sizeof(last_error));
+            SpinLockRelease(&slot->mutex);
+            if (!OidIsValid(database)) continue;
+            int executors = 0;
+            int running = 0;
+            pg::executor_counts(database, &executors, &running);
+            bool waiting = pg_atomic_read_u32(&slot->starved) != 0;
+            Datum values[9] = {ObjectIdGetDatum(database), Int32GetDatum(pid), TimestampTzGetDatum(started_at),
+                               Int64GetDatum(timers), Int64GetDatum(fires), Int32GetDatum(executors),
+                               Int32GetDatum(running), BoolGetDatum(waiting), CStringGetTextDatum(last_error)};
+            bool nulls[9] = {false, pid == 0, pid == 0, pid == 0, pid == 0, false, false, false,
+                             last_error[0] == '\0'};
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        }
+    });
     return (Datum)0;
 }

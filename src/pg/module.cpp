@@ -1,9 +1,10 @@
 // The shared library's entry: PostgreSQL calls _PG_init when it loads pg_cadence.
 #include "pg/postgres.hpp"
 
+#include "pg/database_commands.hpp"
 #include "pg/executor.hpp"
+#include "pg/launcher.hpp"
 #include "pg/publication.hpp"
-#include "pg/scheduler.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 
@@ -19,12 +20,12 @@ void _PG_init(void) {
 
     cadence::pg::define_settings();
 
-    // The worker and its shared memory exist only when the library is preloaded;
+    // The workers and their shared memory exist only when the library is preloaded;
     // functions that need them say so (see require_shared_state).
     if (!process_shared_preload_libraries_in_progress) return;
     cadence::pg::request_shared_state();
     cadence::pg::request_publication_shmem();
     cadence::pg::request_executor_shmem();
-    cadence::pg::register_scheduler();
-    cadence::pg::register_executors();
+    cadence::pg::register_launcher();
+    cadence::pg::install_database_command_hook();
 }

@@ -50,6 +50,7 @@ int name_index(const std::string& name) {
 }
 
 struct RingEntry {
+    Oid database;  // the writer's: a slot freed and claimed again may still get a late entry
     int64 event_id;
     int64 job_id;
     TimestampTz at;
@@ -71,23 +72,33 @@ struct Ring {
     RingEntry entries[FLEXIBLE_ARRAY_MEMBER];
 };
 
-Ring* ring = nullptr;
+// One ring per database slot (see shared_state.hpp), side by side.
+char* rings = nullptr;
+Ring* ring = nullptr;  // the publisher's own
 
-Size ring_size() {
-    return add_size(offsetof(Ring, entries), mul_size(sizeof(RingEntry), status_queue_size));
+Size one_ring_size() {
+    return MAXALIGN(add_size(offsetof(Ring, entries), mul_size(sizeof(RingEntry), status_queue_size)));
 }
 
-void attach_ring() {
+Size rings_size() { return mul_size(one_ring_size(), max_databases); }
+
+Ring* ring_of_slot(int index) { return reinterpret_cast<Ring*>(rings + one_ring_size() * index); }
+
+void attach_rings() {
     bool found = false;
-    ring = static_cast<Ring*>(ShmemInitStruct("pg_cadence publication ring", ring_size(), &found));
+    rings = static_cast<char*>(ShmemInitStruct("pg_cadence publication rings", rings_size(), &found));
     if (!found) {
-        ring->lock = &(GetNamedLWLockTranche(tranche_name))->lock;
-        ring->head = 0;
-        ring->tail = 0;
-        // Whatever was committed before this memory existed was never published.
-        ring->overflowed = true;
-        ring->publisher_procno = -1;
-        ring->capacity = static_cast<uint32>(status_queue_size);
+        LWLockPadded* locks = GetNamedLWLockTranche(tranche_name);
+        for (int i = 0; i < max_databases; ++i) {
+            Ring* r = ring_of_slot(i);
+            r->lock = &locks[i].lock;
+            r->head = 0;
+            r->tail = 0;
+            // Whatever was committed before this memory existed was never published.
+            r->overflowed = true;
+            r->publisher_procno = -1;
+            r->capacity = static_cast<uint32>(status_queue_size);
+        }
     }
 }
 
@@ -104,15 +115,17 @@ bool publication_failing = false;  // the last publication failed: a resync is o
 // Queues whose external workers are to be woken (NOTIFY cadence_work) with the next
 // publication: a handful, kept until a publication commits.
 std::vector<std::string> pending_wakes;
-int serves_database = -1;  // -1 unknown, 0 no, 1 yes: is this the publisher's database?
 
 // Hands this transaction's events to the publisher. Runs after the commit is
 // durable and visible, and may not fail: a full ring drops events and flags a resync.
 void push_committed() noexcept {
-    if (pending.empty() || ring == nullptr) {
+    SchedulerState* slot = pending.empty() ? nullptr : shared_state();
+    if (slot == nullptr) {
+        // Not served (yet): its scheduler loads everything when it starts.
         pending.clear();
         return;
     }
+    Ring* ring = ring_of_slot(slot_index(slot));
     std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
         return a.entry.event_id < b.entry.event_id;
     });
@@ -133,6 +146,7 @@ void push_committed() noexcept {
             break;
         }
         ring->entries[ring->head % ring->capacity] = p.entry;
+        ring->entries[ring->head % ring->capacity].database = MyDatabaseId;
         ring->head++;
     }
     procno = ring->publisher_procno;
@@ -178,22 +192,20 @@ void on_subxact(SubXactEvent event, SubTransactionId mine, SubTransactionId pare
     }
 }
 
-bool in_publisher_database() {
-    if (serves_database < 0) {
-        const char* name = pg_guard([&]() noexcept { return get_database_name(MyDatabaseId); });
-        serves_database = database_name != nullptr && name != nullptr &&
-                          strcmp(name, database_name) == 0;
-    }
-    return serves_database == 1;
-}
-
 }  // namespace
 
-void request_publication_shmem() { request_shmem_part({ring_size, tranche_name, attach_ring}); }
+void request_publication_shmem() {
+    request_shmem_part({rings_size, tranche_name, attach_rings, max_databases});
+}
 
 void become_publisher() {
     am_publisher = true;
+    ring = ring_of_slot(slot_index(shared_state()));
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+    // What a former user of this slot left is not this database's; what this
+    // database committed before now is covered by the scheduler's first load.
+    ring->tail = ring->head;
+    ring->overflowed = true;
     ring->publisher_procno = MyProc->pgprocno;
     LWLockRelease(ring->lock);
 }
@@ -201,6 +213,13 @@ void become_publisher() {
 void wake_workers_of(const char* queue) {
     if (std::find(pending_wakes.begin(), pending_wakes.end(), queue) == pending_wakes.end())
         pending_wakes.emplace_back(queue);
+}
+
+void stop_publishing() noexcept {
+    if (ring == nullptr) return;
+    LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+    if (ring->publisher_procno == MyProc->pgprocno) ring->publisher_procno = -1;
+    LWLockRelease(ring->lock);
 }
 
 Drained drain_and_publish() {
@@ -223,6 +242,7 @@ Drained drain_and_publish() {
         LWLockRelease(ring->lock);
 
         for (const RingEntry& e : batch) {
+            if (e.database != MyDatabaseId) continue;
             // The scheduler's own fires set its map already, from their results.
             if (!e.by_publisher) drained.job_ids.push_back(e.job_id);
             if (!e.publish) continue;
@@ -288,7 +308,7 @@ namespace cadence::pg {
 void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
                    const char* queue, TimestampTz at) {
     // Events go to the scheduler even when they are not to be published.
-    if (ring == nullptr || !in_publisher_database()) return;
+    if (!shared_memory_ready()) return;
     if (!callbacks_registered) {
         pg_guard([&]() noexcept {
             RegisterXactCallback(on_xact, nullptr);

@@ -26,8 +26,11 @@ void request_publication_shmem();
 void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
                    const char* queue, TimestampTz at);
 
-// The publisher's side, in the scheduler worker.
+// The publisher's side, in the scheduler worker of the database: takes over the
+// ring of its slot (what it held is covered by the scheduler's first load).
 void become_publisher();
+// At the scheduler's exit: committing sessions stop waking it.
+void stop_publishing() noexcept;
 
 // What the ring held: the jobs whose events were committed (the scheduler refreshes
 // their timers), whether events were lost (the scheduler resynchronises), and how

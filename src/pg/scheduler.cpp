@@ -22,6 +22,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "commands/dbcommands.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "pgstat.h"
@@ -44,7 +45,6 @@ using core::TimerKind;
 using core::TimerMap;
 
 // Seconds before the postmaster restarts a scheduler that exited with an error.
-constexpr int restart_delay_seconds = 5;
 // A job whose fire failed is tried again this much later.
 constexpr int64 failed_retry_us = 60 * 1000 * 1000;
 // Due timers acted upon in one transaction.
@@ -60,6 +60,10 @@ TimerMap timers;
 core::LockBackoff backoff;
 bool extension_ready = false;
 uint64 seen_extension_generation = 0;  // see SchedulerState::extension_generation
+// This scheduler's slot (given by the launcher) and database.
+int my_index = -1;
+SchedulerState* my_state = nullptr;
+Oid my_database = InvalidOid;
 
 int64 now_unix_us() { return GetCurrentTimestamp() + unix_to_postgres_us; }
 
@@ -72,7 +76,7 @@ struct TimerRow {
 };
 
 void set_last_error(const char* message) {
-    SchedulerState* state = shared_state();
+    SchedulerState* state = my_state;
     SpinLockAcquire(&state->mutex);
     copy_clipped(state->last_error, sizeof(state->last_error), message);
     SpinLockRelease(&state->mutex);
@@ -146,7 +150,7 @@ std::vector<TimerRow> query_timers(const char* sql, const std::vector<int64>& id
 }
 
 void publish_stats() {
-    SchedulerState* state = shared_state();
+    SchedulerState* state = my_state;
     SpinLockAcquire(&state->mutex);
     state->timers = static_cast<int64>(timers.size());
     SpinLockRelease(&state->mutex);
@@ -182,7 +186,7 @@ void load_all_timers(bool resync) {
     INSTR_TIME_SUBTRACT(elapsed, start);
     double ms = INSTR_TIME_GET_MILLISEC(elapsed);
 
-    SchedulerState* state = shared_state();
+    SchedulerState* state = my_state;
     SpinLockAcquire(&state->mutex);
     state->loaded_timers = static_cast<int64>(timers.size());
     state->load_ms = ms;
@@ -315,8 +319,8 @@ void fire_due() {
         int runs = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const TimerRow& row) {
             return strcmp(row.kind, "run") == 0;
         }));
-        if (runs > 0) wake_executors(runs);
-        SchedulerState* state = shared_state();
+        if (runs > 0) serve_runs(runs);
+        SchedulerState* state = my_state;
         SpinLockAcquire(&state->mutex);
         state->fires += static_cast<int64>(due.size());
         SpinLockRelease(&state->mutex);
@@ -332,7 +336,7 @@ dsm_segment* served_snapshot = nullptr;
 
 // Answers a pending request for a snapshot of the map (cadence.timers).
 void serve_snapshot() {
-    SchedulerState* state = shared_state();
+    SchedulerState* state = my_state;
     SpinLockAcquire(&state->mutex);
     uint64 request = state->snapshot_request;
     bool pending = request != state->snapshot_done;
@@ -375,35 +379,59 @@ void arm(int timerfd) {
         throw core::Error(core::ErrorKind::internal, std::string("timerfd_settime: ") + strerror(errno));
 }
 
-void publish_running(Oid database) {
-    SchedulerState* state = shared_state();
+// Takes the slot's scheduler place; false when another scheduler holds it (a
+// launcher restarted meanwhile started a second one) or the slot is no longer this
+// database's.
+bool publish_running() {
+    SchedulerState* state = my_state;
     SpinLockAcquire(&state->mutex);
-    state->pid = MyProcPid;
-    state->procno = MyProc->pgprocno;
-    state->started_at = GetCurrentTimestamp();
-    state->database = database;
-    state->timers = 0;
-    state->fires = 0;
-    state->last_error[0] = '\0';
+    bool mine = state->database == my_database && !state->paused &&
+                (state->pid == 0 || state->pid == MyProcPid);
+    if (mine) {
+        state->pid = MyProcPid;
+        state->procno = MyProc->pgprocno;
+        state->started_at = GetCurrentTimestamp();
+        state->timers = 0;
+        state->fires = 0;
+        state->last_error[0] = '\0';
+    }
     SpinLockRelease(&state->mutex);
+    return mine;
 }
 
 // Runs on every exit, also FATAL, so the shared state never names a dead pid.
 void publish_stopped(int, Datum) {
-    SchedulerState* state = shared_state();
+    SchedulerState* state = my_state;
+    stop_publishing();
     SpinLockAcquire(&state->mutex);
     if (state->pid == MyProcPid) {
         state->pid = 0;
         state->procno = -1;
     }
     SpinLockRelease(&state->mutex);
+    wake_launcher();
+}
+
+// The extension is not (or no longer) in this database: the slot is given back
+// and the scheduler ends for good, with the executors of the database. A CREATE
+// EXTENSION that committed meanwhile keeps the slot: then it goes on.
+bool end_if_not_installed() {
+    uint64 generation = pg_atomic_read_u64(&my_state->extension_generation);
+    if (extension_installed()) return false;
+    if (!release_slot(my_index, my_database, generation)) return false;
+    stop_executors_of(my_database);
+    pg_guard([&]() noexcept {
+        ereport(DEBUG1, (errmsg("pg_cadence scheduler ends: the extension is not created in this database")));
+        proc_exit(0);
+    });
+    return true;
 }
 
 // Publishes what committed and takes in the changes other sessions committed.
 void take_in_changes() {
     Drained drained = drain_and_publish();
     // The extension was created (again) or updated: the map is rebuilt from its tables.
-    uint64 generation = pg_atomic_read_u64(&shared_state()->extension_generation);
+    uint64 generation = pg_atomic_read_u64(&my_state->extension_generation);
     if (generation != seen_extension_generation) {
         seen_extension_generation = generation;
         extension_ready = false;
@@ -412,8 +440,8 @@ void take_in_changes() {
         publish_stats();
     }
     if (!extension_ready) {
-        // Nothing to schedule until CREATE EXTENSION (or, after a library update,
-        // ALTER EXTENSION UPDATE): both wake us when they commit.
+        // Created again, updated or dropped: a new map, or the end of this scheduler.
+        (void)end_if_not_installed();
         if (extension_installed()) {
             load_all_timers(false);
             extension_ready = true;
@@ -426,26 +454,42 @@ void take_in_changes() {
     }
 }
 
-// One pass: publish and take in committed changes, act on due timers, answer snapshots.
+// One pass: publish and take in committed changes, act on due timers, tend the
+// executors, answer snapshots.
 void work() {
     take_in_changes();
-    if (extension_ready) fire_due();
+    if (extension_ready) {
+        fire_due();
+        tend_executors();
+    }
     serve_snapshot();
 }
 
 // The loop itself owns no C++ object with a destructor: PostgreSQL's errors may
 // longjmp straight out of it (a worker's ERROR ends the process). The C++ work it
 // calls runs through pg_guard and throws instead.
-void scheduler_main(Datum) {
+void scheduler_main(Datum arg) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
     BackgroundWorkerUnblockSignals();
 
-    BackgroundWorkerInitializeConnection(database_name, nullptr, 0);
-    publish_running(MyDatabaseId);
+    my_index = DatumGetInt32(arg);
+    memcpy(&my_database, MyBgworkerEntry->bgw_extra, sizeof(my_database));
+    my_state = slot_at(my_index);
+    BackgroundWorkerInitializeConnectionByOid(my_database, InvalidOid, 0);
+    if (!publish_running()) proc_exit(0);
     before_shmem_exit(publish_stopped, 0);
+    // Not created here (the launcher's first look at every database): nothing to do.
+    seen_extension_generation = pg_atomic_read_u64(&my_state->extension_generation);
+    if (end_if_not_installed()) return;
     become_publisher();
-    ereport(LOG, (errmsg("pg_cadence scheduler started in database \"%s\"", database_name)));
+    pg_guard([&]() noexcept {
+        StartTransactionCommand();
+        ereport(LOG, (errmsg("pg_cadence scheduler started in database \"%s\"", get_database_name(MyDatabaseId))));
+        CommitTransactionCommand();
+    });
+    // Runs left running by executors that are gone (a crash, a restart) are lost.
+    recover_runs_of_gone_executors();
 
     // WaitLatch rounds to milliseconds; a timerfd beside the latch wakes us on time.
     int timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -458,14 +502,8 @@ void scheduler_main(Datum) {
     // What waits in the ring is covered by the load below; a fresh ring's resync
     // notice goes out to listeners, but needs no second load here.
     (void)drain_and_publish();
-    seen_extension_generation = pg_atomic_read_u64(&shared_state()->extension_generation);
-    extension_ready = extension_installed();
-    if (extension_ready) {
-        load_all_timers(false);
-    } else {
-        ereport(LOG, (errmsg("pg_cadence scheduler waits for CREATE EXTENSION pg_cadence in \"%s\"",
-                             database_name)));
-    }
+    extension_ready = true;
+    load_all_timers(false);
 
     for (;;) {
         work();
@@ -474,9 +512,10 @@ void scheduler_main(Datum) {
         (void)pgstat_report_stat(true);
 
         // No timeout: the latch (a committed change, a snapshot request, a signal)
-        // or the timerfd (the earliest timer) wakes us; nothing else does.
+        // or the timerfd (the earliest timer) wakes us; nothing else does, unless
+        // due runs wait for an executor that could not be started.
         WaitEvent event;
-        int fired = WaitEventSetWait(events, -1L, &event, 1, PG_WAIT_EXTENSION);
+        int fired = WaitEventSetWait(events, executor_retry_ms(), &event, 1, PG_WAIT_EXTENSION);
         if (fired > 0 && event.events & WL_SOCKET_READABLE) {
             uint64 expirations;
             (void)!read(timerfd, &expirations, sizeof(expirations));
@@ -493,27 +532,12 @@ void scheduler_main(Datum) {
     }
 
     ereport(LOG, (errmsg("pg_cadence scheduler shutting down")));
-    // Exit code 1: the postmaster starts it again (after restart_delay_seconds)
-    // unless the server is shutting down. Code 0 would unregister it for good, and a
-    // pg_terminate_backend would leave the database without a scheduler.
+    // Exit code 1, with its slot still claimed: the launcher starts it again a
+    // second later (after a pg_terminate_backend), unless the server is stopping.
     proc_exit(1);
 }
 
 }  // namespace
-
-void register_scheduler() {
-    BackgroundWorker worker;
-    memset(&worker, 0, sizeof(worker));
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    // Only a primary schedules; a standby's scheduler starts when it is promoted.
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = restart_delay_seconds;
-    strlcpy(worker.bgw_library_name, "pg_cadence", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "cadence_scheduler_main", BGW_MAXLEN);
-    strlcpy(worker.bgw_name, "pg_cadence scheduler", BGW_MAXLEN);
-    strlcpy(worker.bgw_type, "pg_cadence scheduler", BGW_MAXLEN);
-    RegisterBackgroundWorker(&worker);
-}
 
 }  // namespace cadence::pg
 

@@ -9,13 +9,17 @@
 #include "pg/publication.hpp"
 
 extern "C" {
+#include "nodes/pg_list.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 }
 
 namespace cadence::pg {
 
 char* database_name = nullptr;
+int max_databases = 8;
 int max_executors = 4;
+int executor_idle_timeout = 60;
 char* executor_queue_limits = nullptr;
 bool fail_publication_for_tests = false;
 
@@ -43,10 +47,16 @@ void define_settings() {
     // preloading there is no scheduler for it to configure.
     if (process_shared_preload_libraries_in_progress) {
         DefineCustomStringVariable(
-            "cadence.database_name", "Database in which pg_cadence's scheduler runs.",
-            "Jobs are only scheduled in this database; CREATE EXTENSION pg_cadence there.",
-            &database_name, "postgres", PGC_POSTMASTER, GUC_SUPERUSER_ONLY, nullptr, nullptr,
+            "cadence.database_name", "Databases pg_cadence serves, comma-separated; empty for all.",
+            "Empty (the default): every database where CREATE EXTENSION pg_cadence was run is "
+            "served. A list restricts it to the databases named.",
+            &database_name, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_LIST_INPUT, nullptr, nullptr,
             nullptr);
+        DefineCustomIntVariable(
+            "cadence.max_databases", "Databases pg_cadence can serve at once.",
+            "Each takes a slot of shared memory (about 100 bytes per cadence.status_queue_size "
+            "entry); a database beyond them is not served, with a warning in the server log.",
+            &max_databases, 8, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
         DefineCustomIntVariable(
             "cadence.status_queue_size",
             "Committed status events that can wait in shared memory for the publisher.",
@@ -54,11 +64,15 @@ void define_settings() {
             "resynchronise from cadence.job_events.",
             &status_queue_size, 16384, 16, 1 << 20, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
         DefineCustomIntVariable(
-            "cadence.max_executors", "Executor workers that run jobs whose body is SQL.",
-            "At most this many SQL runs execute at once; each executor is a background worker "
-            "counted in max_worker_processes. 0 runs no SQL job.",
+            "cadence.max_executors", "Executor workers that run jobs whose body is SQL, all databases together.",
+            "At most this many SQL runs execute at once in the cluster; each executor is a background "
+            "worker counted in max_worker_processes, started when a run is due. 0 runs no SQL job.",
             &max_executors, 4, 0, 64, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
+    DefineCustomIntVariable(
+        "cadence.executor_idle_timeout", "How long an executor with nothing to run waits before it ends.",
+        "An executor is started again when a run is due. 0 ends it as soon as no run is due.",
+        &executor_idle_timeout, 60, 0, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable(
         "cadence.publish_status", "Publish committed job status changes with NOTIFY cadence_status.",
         nullptr, &publish_status, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
@@ -74,6 +88,21 @@ void define_settings() {
         nullptr, &fail_publication_for_tests, false, PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
         nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("cadence");
+}
+
+bool database_allowed(const char* name) {
+    if (database_name == nullptr || database_name[0] == '\0') return true;
+    char* copy = pstrdup(database_name);
+    List* names = nullptr;
+    bool allowed = false;
+    if (SplitIdentifierString(copy, ',', &names)) {
+        ListCell* cell;
+        foreach (cell, names)
+            if (strcmp(static_cast<const char*>(lfirst(cell)), name) == 0) allowed = true;
+    }
+    list_free(names);
+    pfree(copy);
+    return allowed;
 }
 
 }  // namespace cadence::pg

@@ -3,15 +3,25 @@
 
 namespace cadence::pg {
 
-// cadence.database_name: the database the scheduler serves (postmaster start only).
+// cadence.database_name: the databases served, comma-separated; "" for every
+// database where the extension is created (reloadable).
 extern char* database_name;
-// cadence.max_executors: executor workers started with the server (postmaster start only).
+// cadence.max_databases: slots of served databases in shared memory (postmaster start only).
+extern int max_databases;
+// cadence.max_executors: executor workers running at once, all databases together
+// (postmaster start only).
 extern int max_executors;
+// cadence.executor_idle_timeout: seconds an executor with nothing to run waits
+// before it ends (reloadable).
+extern int executor_idle_timeout;
 // cadence.executor_queue_limits: "queue=limit, ..." (reloadable).
 extern char* executor_queue_limits;
 // cadence.fail_publication_for_tests: the publisher's NOTIFY fails (tests only).
 extern bool fail_publication_for_tests;
 
 void define_settings();
+
+// Whether cadence.database_name lets database `name` be served.
+bool database_allowed(const char* name);
 
 }  // namespace cadence::pg

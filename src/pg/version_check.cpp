@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "pg/boundary.hpp"
+#include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 
 extern "C" {
@@ -11,6 +12,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -73,37 +75,60 @@ void require_matching_extension_version() {
 
 }  // namespace cadence::pg
 
-// cadence._wake_workers_at_commit(): when the current transaction commits, the
-// scheduler looks at the extension again. The install and update scripts end with
-// it, so that a scheduler waiting for CREATE EXTENSION or for ALTER EXTENSION
-// UPDATE starts at once, with nothing to poll.
+namespace cadence::pg {
+
 namespace {
 
-bool wake_at_commit = false;
-bool wake_callback_registered = false;
+// What the current transaction's commit is to tell: nothing, that the extension
+// was dropped, or that it was created or updated (the slot is claimed).
+enum class AtCommit { nothing, dropped, created };
+AtCommit at_commit = AtCommit::nothing;
+bool at_commit_registered = false;
 
-void wake_on_commit(XactEvent event, void*) {
-    if (event == XACT_EVENT_COMMIT && wake_at_commit) {
-        if (cadence::pg::SchedulerState* state = cadence::pg::shared_state()) {
+void on_commit(XactEvent event, void*) {
+    if (event == XACT_EVENT_COMMIT && at_commit != AtCommit::nothing) {
+        if (at_commit == AtCommit::created && claim_slot(MyDatabaseId) < 0) {
+            ereport(WARNING, (errmsg("pg_cadence cannot serve this database: all %d slots of "
+                                     "cadence.max_databases are taken", max_databases),
+                              errhint("Raise cadence.max_databases (a restart is needed).")));
+        }
+        if (SchedulerState* state = shared_state()) {
             pg_atomic_fetch_add_u64(&state->extension_generation, 1);
             SpinLockAcquire(&state->mutex);
             int procno = state->procno;
             SpinLockRelease(&state->mutex);
             if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
         }
+        wake_launcher();
     }
     if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_COMMIT ||
         event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE)
-        wake_at_commit = false;
+        at_commit = AtCommit::nothing;
 }
 
 }  // namespace
 
-CADENCE_SQL_FUNCTION(cadence_wake_workers_at_commit) {
-    if (!wake_callback_registered) {
-        cadence::pg::pg_guard([&]() noexcept { RegisterXactCallback(wake_on_commit, nullptr); });
-        wake_callback_registered = true;
+void tell_scheduler_at_commit(bool created) {
+    if (!shared_memory_ready()) return;
+    if (!at_commit_registered) {
+        RegisterXactCallback(on_commit, nullptr);
+        at_commit_registered = true;
     }
-    wake_at_commit = true;
+    if (created && !database_allowed(get_database_name(MyDatabaseId))) {
+        ereport(WARNING, (errmsg("pg_cadence will not serve database \"%s\"", get_database_name(MyDatabaseId)),
+                          errdetail("cadence.database_name lists the databases served: \"%s\".", database_name),
+                          errhint("Add the database to cadence.database_name and reload the configuration.")));
+        return;
+    }
+    at_commit = created ? AtCommit::created : AtCommit::dropped;
+}
+
+}  // namespace cadence::pg
+
+// cadence._wake_workers_at_commit(): when the current transaction commits, the
+// database gets its scheduler (the launcher starts it), or the running one looks at
+// the extension again. The install and update scripts end with it: nothing polls.
+CADENCE_SQL_FUNCTION(cadence_wake_workers_at_commit) {
+    cadence::pg::pg_guard([&]() noexcept { cadence::pg::tell_scheduler_at_commit(true); });
     PG_RETURN_VOID();
 }

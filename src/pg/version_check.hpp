@@ -17,4 +17,10 @@ std::string installed_extension_version();
 // Cheap: it looks once, and again only after a function definition changed.
 void require_matching_extension_version();
 
+// At the commit of the current transaction: `created` (CREATE or ALTER EXTENSION
+// UPDATE) claims this database's slot and wakes the launcher, which starts its
+// scheduler; otherwise (DROP EXTENSION) the scheduler is told, and ends. In a
+// transaction; may ereport (call inside pg_guard, or from C).
+void tell_scheduler_at_commit(bool created);
+
 }  // namespace cadence::pg

@@ -21,3 +21,23 @@ CREATE OR REPLACE VIEW cadence.scheduler AS
     LEFT JOIN pg_catalog.pg_database d ON d.oid = s.database;
 COMMENT ON VIEW cadence.scheduler IS
     'the scheduler: pid, start, timers in its map, due timers handled, its last load or resynchronisation, its last error (nulls while it is not running)';
+
+-- Every database pg_cadence serves in the cluster (its launcher's view).
+CREATE OR REPLACE FUNCTION cadence._served_databases(OUT database oid, OUT scheduler_pid int,
+                                                     OUT started_at timestamptz, OUT timers bigint,
+                                                     OUT fires bigint, OUT executors int, OUT running int,
+                                                     OUT waiting_for_executor boolean, OUT last_error text)
+    RETURNS SETOF record
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_served_databases';
+CREATE OR REPLACE VIEW cadence.databases AS
+    SELECT d.datname AS database, s.scheduler_pid, s.started_at, s.timers, s.fires, s.executors,
+           s.running, s.waiting_for_executor, s.last_error
+    FROM cadence._served_databases() s
+    LEFT JOIN pg_catalog.pg_database d ON d.oid = s.database;
+COMMENT ON VIEW cadence.databases IS
+    'every database of the cluster that pg_cadence serves: its scheduler, timers, fires, executors and runs running now, whether due runs wait for an executor, its last error';
+REVOKE ALL ON FUNCTION cadence._served_databases() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cadence._served_databases() TO cadence_admin;
+REVOKE ALL ON cadence.databases FROM PUBLIC;
+GRANT SELECT ON cadence.databases TO cadence_admin;

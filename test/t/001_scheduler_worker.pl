@@ -1,5 +1,6 @@
-# The scheduler background worker: registered when preloaded, visible in
-# pg_stat_activity, reloads on SIGHUP, stops cleanly, and comes back after a crash.
+# The launcher and the scheduler: the launcher registered when preloaded, a
+# scheduler started where the extension is created, visible in pg_stat_activity,
+# reloading on SIGHUP, stopping cleanly, and back after a crash.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -13,23 +14,30 @@ $node->append_conf('postgresql.conf',
     "shared_preload_libraries = 'pg_cadence'\nrestart_after_crash = on\n");
 $node->start;
 
+# The launcher runs from the start, connected to no database; a scheduler only
+# where the extension is created.
+my $launcher = $node->safe_psql('postgres',
+    q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_cadence launcher' AND datname IS NULL});
+ok($launcher =~ /^\d+$/, "the launcher runs with pid $launcher, connected to no database");
 my $find_worker = q{SELECT pid FROM pg_stat_activity
                     WHERE backend_type = 'pg_cadence scheduler' AND datname = 'postgres'};
+is($node->safe_psql('postgres', "SELECT count(*) FROM ($find_worker) w"), '0',
+    'no scheduler runs where the extension is not created');
+
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 $node->poll_query_until('postgres', "SELECT count(*) = 1 FROM ($find_worker) w")
   or die 'the scheduler never appeared in pg_stat_activity';
 my $pid = $node->safe_psql('postgres', $find_worker);
-ok($pid =~ /^\d+$/, "scheduler runs with pid $pid");
+ok($pid =~ /^\d+$/, "CREATE EXTENSION starts a scheduler (pid $pid)");
 ok($node->log_contains('pg_cadence scheduler started in database "postgres"'),
     'the scheduler logged its start');
-
-$node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 is($node->safe_psql('postgres', 'SELECT pid FROM cadence.scheduler'),
     $pid, 'cadence.scheduler shows the same pid');
 
-# Sleeping on its latch with no timeout: the worker waits on WaitLatch's event.
+# Sleeping on their latches with no timeout: the workers wait on WaitLatch's event.
 is($node->safe_psql('postgres',
-        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $pid"),
-    'Extension', 'the idle scheduler waits on its latch');
+        "SELECT string_agg(DISTINCT wait_event_type, ',') FROM pg_stat_activity WHERE pid IN ($pid, $launcher)"),
+    'Extension', 'the idle scheduler and launcher wait on their latches');
 
 # SIGHUP: the configuration is reloaded.
 my $log_offset = -s $node->logfile;
@@ -61,18 +69,27 @@ my $shutdown_log = slurp_file($node->logfile, $log_offset);
 unlike($shutdown_log, qr/pg_cadence scheduler.*terminated by signal|\[$new_pid\] (?:ERROR|PANIC)/,
     'the scheduler stopped without an error or a crash');
 
-# cadence.database_name chooses the database; the worker waits for it to exist.
+# cadence.database_name, when set, lists the databases served: CREATE EXTENSION
+# elsewhere says so, and nothing starts there.
 my $other = PostgreSQL::Test::Cluster->new('other_database');
 $other->init;
 $other->append_conf('postgresql.conf',
     "shared_preload_libraries = 'pg_cadence'\ncadence.database_name = 'jobs'\n");
 $other->start;
 $other->safe_psql('postgres', 'CREATE DATABASE jobs');
+$other->safe_psql('jobs', 'CREATE EXTENSION pg_cadence');
 $other->poll_query_until('postgres',
     q{SELECT count(*) = 1 FROM pg_stat_activity
       WHERE backend_type = 'pg_cadence scheduler' AND datname = 'jobs'})
   or die 'the scheduler never connected to database jobs';
 pass('the scheduler serves the database named by cadence.database_name');
+my ($ret, $stdout, $stderr) = $other->psql('postgres', 'CREATE EXTENSION pg_cadence');
+like($stderr, qr/WARNING:  pg_cadence will not serve database "postgres"/,
+    'CREATE EXTENSION in a database not listed warns');
+sleep(1);
+is($other->safe_psql('postgres',
+        q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_cadence scheduler' AND datname = 'postgres'}),
+    '0', '... and no scheduler starts there');
 is($other->safe_psql('jobs', 'SHOW cadence.database_name'), 'jobs', 'the setting reads back');
 $other->stop;
 
@@ -83,10 +100,10 @@ $plain->start;
 $plain->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 like($plain->safe_psql('postgres', 'SELECT cadence.version()'),
     qr/^\d+\.\d+\.\d+$/, 'cadence.version() works without preloading');
-my ($ret, $stdout, $stderr) = $plain->psql('postgres',
+($ret, $stdout, $stderr) = $plain->psql('postgres',
     "\\set VERBOSITY verbose\nSELECT * FROM cadence.scheduler");
 isnt($ret, 0, 'cadence.scheduler fails without preloading');
-like($stderr, qr/ERROR:  55000: cadence.scheduler needs pg_cadence's background worker/,
+like($stderr, qr/ERROR:  55000: cadence.scheduler needs pg_cadence's background workers/,
     'the error names what is missing, with SQLSTATE 55000');
 like($stderr, qr/HINT:  Add pg_cadence to shared_preload_libraries/,
     'the hint says how to fix it');

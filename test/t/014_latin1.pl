@@ -36,7 +36,7 @@ sub wait_for {
     die "timed out waiting for $what";
 }
 sql('CREATE EXTENSION pg_cadence');
-wait_for(q{SELECT count(*) = 1 FROM cadence.executors WHERE state = 'idle'}, 'the executor');
+wait_for(q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL}, 'the scheduler');
 is(sql('SHOW server_encoding'), 'LATIN1', 'the served database is LATIN1');
 
 # 1. An error and a warning with accented letters, raised in LATIN1, read back as UTF-8.
