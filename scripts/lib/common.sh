@@ -148,12 +148,15 @@ $1"
     start_cluster
 }
 
-# Waits until the scheduler shows up in pg_stat_activity; prints its pid.
+# Waits until a pg_cadence worker of the given type (default: the scheduler of
+# database PGDATABASE, which starts with CREATE EXTENSION) shows up in
+# pg_stat_activity; prints its pid.
 wait_for_scheduler() {
-    local pid
+    local pid type=${1:-scheduler}
     for _ in $(seq 1 100); do
         pid=$("$PG_BINDIR/psql" -XAtq -c \
-            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_cadence scheduler'")
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_cadence $type'
+             AND (datname = current_database() OR '$type' = 'launcher')")
         if [ -n "$pid" ]; then
             echo "$pid"
             return 0

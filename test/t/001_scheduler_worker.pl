@@ -58,9 +58,9 @@ is($node->safe_psql('postgres', 'SELECT pid FROM cadence.scheduler'),
     $new_pid, 'cadence.scheduler follows the new worker');
 
 # SIGTERM (server shutdown): the worker says goodbye and exits. Its exit code
-# is 1, as for PostgreSQL's own logical replication launcher: the postmaster
-# restarts a worker that exits 1 after pg_terminate_backend, and at shutdown
-# that code restarts nothing. What must not appear is an error or a crash.
+# is 1, as for PostgreSQL's own logical replication launcher: the launcher starts
+# a scheduler that ended so again (after pg_terminate_backend), and at shutdown
+# nothing is restarted. What must not appear is an error or a crash.
 $log_offset = -s $node->logfile;
 $node->stop('fast');
 ok($node->log_contains(qr/pg_cadence scheduler shutting down/, $log_offset),

@@ -159,6 +159,19 @@ wait_for('postgres', q{SELECT count(*) = 0 FROM pg_stat_activity
     'the executors of alpha to end once nothing is due');
 pass('executors end after cadence.executor_idle_timeout with nothing to run');
 
+# 8a. The launcher terminated: the postmaster starts another; the schedulers go on,
+#     and one that ends afterwards is started again by the new launcher.
+my $old_launcher = sql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_cadence launcher'});
+my $gamma_scheduler = scheduler_of('gamma');
+sql('postgres', "SELECT pg_terminate_backend($old_launcher)");
+wait_for('postgres', qq{SELECT count(*) = 1 FROM pg_stat_activity
+                        WHERE backend_type = 'pg_cadence launcher' AND pid <> $old_launcher}, 'a new launcher');
+is(scheduler_of('gamma'), $gamma_scheduler, 'the schedulers went on while the launcher was replaced');
+sql('postgres', "SELECT pg_terminate_backend($gamma_scheduler)");
+wait_for('postgres', qq{SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'pg_cadence scheduler'
+                        AND datname = 'gamma' AND pid <> $gamma_scheduler}, 'the scheduler of gamma back');
+pass('the new launcher starts a scheduler that ended again');
+
 # 8. The launcher killed: the postmaster's crash recovery restarts everything; each
 #    periodic job goes on, its missed tick fired once, no tick fired twice.
 my $launcher = sql('postgres', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_cadence launcher'});
