@@ -190,7 +190,10 @@ sql(q{ALTER ROLE postgres RESET session_replication_role});
 # AUTHORIZATION in a job must not make it that role (the executor ends instead).
 sql(q{ALTER DATABASE postgres SET session_authorization = postgres});
 sql(q{SELECT pg_terminate_backend(pid) FROM cadence.executors});
-wait_for(q{SELECT count(*) = 0 FROM cadence.executors}, 'the executors to end');  # new ones log in again
+wait_for(q{SELECT count(*) = 0 FROM cadence.executors}, 'the executors to end');
+# A new executor logs in with the planted default, and stays for the next run.
+my $login = sql(q{SELECT cadence.create_job('login', cadence.once(), sql => 'SELECT 1')});
+wait_status($login, 'completed');
 sql(q{ALTER DATABASE postgres RESET session_authorization});
 my $planted = as_role('alice', q{SELECT cadence.create_job('planted', cadence.once(), max_attempts => 1, sql => $$
     RESET SESSION AUTHORIZATION; INSERT INTO seen SELECT 'planted', session_user, current_setting('is_superuser')$$)});

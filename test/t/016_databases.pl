@@ -5,6 +5,7 @@
 # blocked; a crash, a killed launcher and a promotion keep every schedule going.
 use strict;
 use warnings;
+use IPC::Run;
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -77,6 +78,17 @@ for my $db (@dbs) {
     }
     ok(@jobs > 0 && !grep({ $_ != $periodic{$db} } @jobs), "LISTEN in $db hears its own job's changes only");
     $listener{$db}->quit;
+}
+# cadence watch follows a job of any served database (its DSN names the database).
+{
+    my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
+    my ($out, $err) = ('', '');
+    my $watch = IPC::Run::start([ $client, 'watch', '--dsn', $node->connstr('beta'), '--job', $periodic{beta} ],
+        '>', \$out, '2>', \$err, IPC::Run::timeout(30));
+    $watch->pump until $out =~ /"status":"completed"/;
+    $watch->kill_kill;
+    like($out, qr/"job_id":$periodic{beta}\b/, 'cadence watch streams a job of database beta');
+    is($err, '', '... without complaint');
 }
 like(sql('alpha', q{SELECT string_agg(database, ',' ORDER BY database) FROM cadence.databases}),
     qr/^alpha,beta,gamma,postgres$/, 'cadence.databases lists every served database');
