@@ -602,6 +602,14 @@ void executor_main(Datum arg) {
         reload_if_asked();
         work();
         MemoryContextSwitchTo(TopMemoryContext);
+        // Nothing due here, and another database waits for a place: this one is it.
+        if (owes_place()) {
+            LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+            bool woken = my_slot->woken;
+            if (!woken) my_slot->idle = false;
+            LWLockRelease(pool->lock);
+            if (!woken) proc_exit(0);
+        }
         // Statistics still held back by the once-a-second limit go out before sleeping.
         (void)pgstat_report_stat(true);
         // Nothing due: after cadence.executor_idle_timeout with no wake, it ends.
@@ -765,11 +773,23 @@ void serve_runs(int runs) {
     }
     waiting_runs = runs - served;
     // The pool (or the postmaster) had no place: executors of databases holding more
-    // than their share give theirs up after their current run (owes_place).
+    // than their share give theirs up after their current run (owes_place); idle
+    // ones are woken to do so at once.
     pg_atomic_write_u32(&shared_state()->starved, waiting_runs > 0 ? 1 : 0);
+    if (waiting_runs > 0) {
+        int idle[64];
+        int count = 0;
+        LWLockAcquire(pool->lock, LW_SHARED);
+        for (int i = 0; i < pool->count && count < 64; ++i) {
+            const ExecutorSlot& slot = pool->slots[i];
+            if (slot.database != MyDatabaseId && slot.pid != 0 && slot.idle) idle[count++] = slot.procno;
+        }
+        LWLockRelease(pool->lock);
+        for (int i = 0; i < count; ++i) SetLatch(&ProcGlobal->allProcs[idle[i]].procLatch);
+    }
 }
 
-long executor_retry_ms() { return waiting_runs > 0 ? 1000 : -1; }
+long executor_retry_ms() { return waiting_runs > 0 ? 250 : -1; }
 
 void tend_executors() {
     if (pool == nullptr || pool->count == 0) return;
