@@ -9,6 +9,8 @@
 #    that job's run starting: the launcher, the scheduler and an executor starting.
 #
 # Usage: bench/databases_bench.sh [DBS] [JOBS] [PERIOD]   (default 50 1000 10)
+#        SYNCHRONOUS_COMMIT=off bench/databases_bench.sh   to see what commits' WAL
+#        flushes cost the fires (the figures of record keep it on)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 DBS=${1:-50}
@@ -21,7 +23,8 @@ max_wal_size = 8GB
 cadence.database_name = ''
 cadence.max_databases = $((DBS + 8))
 max_worker_processes = $((DBS + 16))
-max_connections = $((DBS + 50))"
+max_connections = $((DBS + 50))
+${SYNCHRONOUS_COMMIT:+synchronous_commit = $SYNCHRONOUS_COMMIT}"
 PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
 BASE_PSQL=$PSQL
 source "$(dirname "${BASH_SOURCE[0]}")/scheduler_common.sh"
@@ -43,9 +46,11 @@ for _ in $(seq 1 600); do
     [ "$($PSQL -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_cadence scheduler'")" = "$DBS" ] && break
     sleep 0.1
 done
-echo "pg_cadence with $DBS databases of $JOBS periodic jobs (every $PERIOD s): $(nproc) cores"
+echo "pg_cadence with $DBS databases of $JOBS periodic jobs (every $PERIOD s): $(nproc) cores," \
+     "synchronous_commit $($PSQL -c 'SHOW synchronous_commit')"
 left=$((t0 - $(date +%s)))
 [ "$left" -gt 20 ] || die "the load took too long: only $left s before the first tick"
+echo "first tick in $left s (at $(date -u -d "@$t0" +%T) UTC)"
 
 sleep 3
 pids=$($PSQL -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE backend_type LIKE 'pg_cadence%'")

@@ -122,7 +122,7 @@ CREATE OR REPLACE FUNCTION cadence._executor_slots(OUT executor int, OUT pid int
 CREATE OR REPLACE VIEW cadence.executors AS
     SELECT executor, pid, state, job_id, running_since, runs FROM cadence._executor_slots();
 COMMENT ON VIEW cadence.executors IS
-    'the executors that run SQL jobs: pid, idle or running (which job, since when), runs ended since it started';
+    'this database''s executors (started on demand): pid, starting, idle or running (which job, since when), runs ended since it started';
 REVOKE ALL ON FUNCTION cadence._executor_slots() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadence._executor_slots() TO cadence_admin;
 REVOKE ALL ON cadence.executors FROM PUBLIC;
