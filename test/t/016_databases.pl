@@ -122,13 +122,14 @@ is(sql('delta', q{SELECT count(*) FROM cadence.verify_timers()}), '0', 'the new 
 # 4. DROP DATABASE while its SQL jobs run: no error, no process left, others go on.
 sql('delta', q{SELECT count(*) FROM cadence.create_jobs(ARRAY['long 1', 'long 2'], cadence.once(),
                                                        sql => ARRAY['SELECT pg_sleep(60)', 'SELECT pg_sleep(60)'])});
-wait_for('delta', q{SELECT count(*) = 2 FROM cadence.jobs_status WHERE status = 'running'}, 'the runs in delta');
+# The pool (3) is shared with three busy databases: delta gets its fair share, at least one.
+wait_for('delta', q{SELECT count(*) >= 1 FROM cadence.jobs_status WHERE status = 'running'}, 'a run in delta');
 my $alpha_seen = sql('alpha', 'SELECT count(*) FROM seen');
 $t0 = time();
 my ($ret, $stdout, $stderr) = $node->psql('postgres', 'DROP DATABASE delta');
-is($ret, 0, 'DROP DATABASE of a database whose SQL jobs run succeeds');
+is($ret, 0, 'DROP DATABASE of a database whose SQL job runs succeeds');
 is($stderr, '', '... without a word');
-diag(sprintf('DROP DATABASE with two runs running took %.0f ms', (time() - $t0) * 1000));
+diag(sprintf('DROP DATABASE with a run running took %.0f ms', (time() - $t0) * 1000));
 is(sql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'pg_cadence%'
                      AND datname IS NOT NULL AND datname NOT IN (SELECT datname FROM pg_database)}), '0',
     'no worker of the dropped database is left');
