@@ -673,7 +673,13 @@ bool start_executor(int index, Oid database) {
     snprintf(worker.bgw_name, BGW_MAXLEN, "pg_cadence executor %d", index + 1);
     strlcpy(worker.bgw_type, "pg_cadence executor", BGW_MAXLEN);
     BackgroundWorkerHandle* handle = nullptr;
-    bool ok = pg_guard([&]() noexcept { return RegisterDynamicBackgroundWorker(&worker, &handle); });
+    bool ok = pg_guard([&]() noexcept {
+        MemoryContext previous = MemoryContextSwitchTo(TopMemoryContext);
+        bool registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+        MemoryContextSwitchTo(previous);
+        return registered;
+    });
+    if (started[index] != nullptr) pg_guard([&]() noexcept { pfree(started[index]); });  // one that ended unreaped
     started[index] = ok ? handle : nullptr;
     if (ok) {
         said_no_worker = false;
@@ -735,6 +741,7 @@ void serve_runs(int runs) {
     int procnos[64];
     int woken = 0;
     std::vector<int> reserved;
+    reserved.reserve(static_cast<size_t>(pool->count));  // nothing may throw under the lock
     TimestampTz now = GetCurrentTimestamp();
     LWLockAcquire(pool->lock, LW_EXCLUSIVE);
     int served = 0;
@@ -810,6 +817,7 @@ void tend_executors() {
     }
     // Runs held by executors that ended: lost.
     std::vector<int> lost;
+    lost.reserve(static_cast<size_t>(pool->count));  // nothing may throw under the lock
     LWLockAcquire(pool->lock, LW_SHARED);
     for (int i = 0; i < pool->count; ++i) {
         const ExecutorSlot& slot = pool->slots[i];

@@ -144,7 +144,12 @@ bool start_scheduler(int index, Oid database, const char* name) {
     memcpy(worker.bgw_extra, &database, sizeof(database));
     worker.bgw_notify_pid = MyProcPid;
     Served& s = served[index];
-    bool started = pg_guard([&]() noexcept { return RegisterDynamicBackgroundWorker(&worker, &s.handle); });
+    bool started = pg_guard([&]() noexcept {
+        MemoryContext previous = MemoryContextSwitchTo(TopMemoryContext);  // kept until reaped
+        bool registered = RegisterDynamicBackgroundWorker(&worker, &s.handle);
+        MemoryContextSwitchTo(previous);
+        return registered;
+    });
     if (started) {
         if (said_no_worker)
             pg_guard([&]() noexcept { ereport(LOG, (errmsg("pg_cadence starts schedulers again"))); });
