@@ -27,6 +27,8 @@ Oid reconsidered = InvalidOid;
 bool serve_reconsidered = false;
 bool xact_callback_registered = false;
 
+void end_workers_of(Oid database);
+
 // CREATE DATABASE: a copy of a database where the extension is created has it
 // too, and is probed by the launcher once the copy is committed.
 Oid created_copy = InvalidOid;
@@ -40,15 +42,7 @@ void on_xact(XactEvent event, void*) {
         if (serve_reconsidered) {
             (void)claim_slot(reconsidered);
         } else {
-            stop_executors_of(reconsidered);
-            for (int i = 0; i < slot_count(); ++i) {
-                SchedulerState* slot = slot_at(i);
-                if (slot->database != reconsidered) continue;
-                SpinLockAcquire(&slot->mutex);
-                pid_t pid = slot->pid;
-                SpinLockRelease(&slot->mutex);
-                if (pid != 0) kill(pid, SIGTERM);
-            }
+            end_workers_of(reconsidered);
             forget_database(reconsidered);
         }
         wake_launcher();
@@ -79,13 +73,7 @@ Oid served_database(const char* name) {
 // Pauses the database's slot and tells its scheduler and executors to end.
 void end_workers_of(Oid database) {
     int index = pause_database(database, true);
-    if (index >= 0) {
-        SchedulerState* slot = slot_at(index);
-        SpinLockAcquire(&slot->mutex);
-        pid_t pid = slot->pid;
-        SpinLockRelease(&slot->mutex);
-        if (pid != 0) kill(pid, SIGTERM);
-    }
+    if (index >= 0) stop_scheduler(slot_at(index));
     stop_executors_of(database);
 }
 

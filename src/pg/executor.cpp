@@ -115,11 +115,7 @@ void executor_label(int index, char* out, size_t size) {
 void wake_starved_schedulers() {
     for (int i = 0; i < slot_count(); ++i) {
         SchedulerState* slot = slot_at(i);
-        if (pg_atomic_read_u32(&slot->starved) == 0) continue;
-        SpinLockAcquire(&slot->mutex);
-        int procno = slot->procno;
-        SpinLockRelease(&slot->mutex);
-        if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+        if (pg_atomic_read_u32(&slot->starved) != 0) wake_scheduler(slot);
     }
 }
 
@@ -137,12 +133,7 @@ void leave_slot(int, Datum) {
     LWLockRelease(pool->lock);
     wake_starved_schedulers();
     // The scheduler records a run this executor held as lost.
-    if (SchedulerState* state = shared_state()) {
-        SpinLockAcquire(&state->mutex);
-        int procno = state->procno;
-        SpinLockRelease(&state->mutex);
-        if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
-    }
+    if (SchedulerState* state = shared_state()) wake_scheduler(state);
 }
 
 // Ready to look for work: the scheduler may wake this executor from now on.

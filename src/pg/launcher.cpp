@@ -120,11 +120,8 @@ void apply_allow_list() {
         if (!OidIsValid(database)) continue;
         char name[NAMEDATALEN] = "";
         if (check_database(database, name, sizeof(name)) == DatabaseCheck::servable) continue;
-        SpinLockAcquire(&slot->mutex);
-        pid_t pid = slot->pid;
-        SpinLockRelease(&slot->mutex);
+        stop_scheduler(slot);
         (void)release_slot(i, database, pg_atomic_read_u64(&slot->extension_generation));
-        if (pid != 0) kill(pid, SIGTERM);
     }
     probe_databases();
 }

@@ -412,19 +412,20 @@ void publish_stopped(int, Datum) {
     wake_launcher();
 }
 
-// The extension is not (or no longer) in this database: the slot is given back
-// and the scheduler ends for good, with the executors of the database. A CREATE
-// EXTENSION that committed meanwhile keeps the slot: then it goes on.
-bool end_if_not_installed() {
+// Whether the extension is in this database. When it is not (or no longer), the
+// slot is given back and the scheduler ends for good, with the executors of the
+// database; a CREATE EXTENSION that committed meanwhile keeps the slot, and its
+// commit wakes the scheduler to look again.
+bool installed_or_end() {
     uint64 generation = pg_atomic_read_u64(&my_state->extension_generation);
-    if (extension_installed()) return false;
+    if (extension_installed()) return true;
     if (!release_slot(my_index, my_database, generation)) return false;
     stop_executors_of(my_database);
     pg_guard([&]() noexcept {
         ereport(DEBUG1, (errmsg("pg_cadence scheduler ends: the extension is not created in this database")));
         proc_exit(0);
     });
-    return true;
+    return false;
 }
 
 // Publishes what committed and takes in the changes other sessions committed.
@@ -441,8 +442,7 @@ void take_in_changes() {
     }
     if (!extension_ready) {
         // Created again, updated or dropped: a new map, or the end of this scheduler.
-        (void)end_if_not_installed();
-        if (extension_installed()) {
+        if (installed_or_end()) {
             load_all_timers(false);
             extension_ready = true;
         }
@@ -481,7 +481,7 @@ void scheduler_main(Datum arg) {
     before_shmem_exit(publish_stopped, 0);
     // Not created here (the launcher's first look at every database): nothing to do.
     seen_extension_generation = pg_atomic_read_u64(&my_state->extension_generation);
-    if (end_if_not_installed()) return;
+    extension_ready = installed_or_end();
     become_publisher();
     pg_guard([&]() noexcept {
         StartTransactionCommand();
@@ -489,7 +489,7 @@ void scheduler_main(Datum arg) {
         CommitTransactionCommand();
     });
     // Runs left running by executors that are gone (a crash, a restart) are lost.
-    recover_runs_of_gone_executors();
+    if (extension_ready) recover_runs_of_gone_executors();
 
     // WaitLatch rounds to milliseconds; a timerfd beside the latch wakes us on time.
     int timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -502,8 +502,7 @@ void scheduler_main(Datum arg) {
     // What waits in the ring is covered by the load below; a fresh ring's resync
     // notice goes out to listeners, but needs no second load here.
     (void)drain_and_publish();
-    extension_ready = true;
-    load_all_timers(false);
+    if (extension_ready) load_all_timers(false);
 
     for (;;) {
         work();

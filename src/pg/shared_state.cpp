@@ -44,7 +44,6 @@ void on_shmem_startup() {
 // latch, and one slot per database.
 struct DatabaseTable {
     LWLock* lock;
-    pid_t launcher_pid;
     int launcher_procno;  // -1 while no launcher runs
     int count;
     SchedulerState slots[FLEXIBLE_ARRAY_MEMBER];
@@ -185,9 +184,22 @@ int pause_database(Oid database, bool paused) noexcept {
     return found;
 }
 
+void wake_scheduler(SchedulerState* slot) noexcept {
+    SpinLockAcquire(&slot->mutex);
+    int procno = slot->procno;
+    SpinLockRelease(&slot->mutex);
+    if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+void stop_scheduler(SchedulerState* slot) noexcept {
+    SpinLockAcquire(&slot->mutex);
+    pid_t pid = slot->pid;
+    SpinLockRelease(&slot->mutex);
+    if (pid != 0) kill(pid, SIGTERM);
+}
+
 void register_launcher_process() noexcept {
     LWLockAcquire(table->lock, LW_EXCLUSIVE);
-    table->launcher_pid = MyProcPid;
     table->launcher_procno = MyProc->pgprocno;
     LWLockRelease(table->lock);
 }

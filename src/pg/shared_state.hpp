@@ -101,6 +101,11 @@ void forget_database(Oid database) noexcept;
 // Marks `database`'s slot paused (or not); returns its index, or -1 if it has none.
 int pause_database(Oid database, bool paused) noexcept;
 
+// Sets the latch of a slot's scheduler, if one runs.
+void wake_scheduler(SchedulerState* slot) noexcept;
+// Tells a slot's scheduler, if one runs, to end (SIGTERM).
+void stop_scheduler(SchedulerState* slot) noexcept;
+
 // The launcher: registers itself, and is woken when a slot needs it.
 void register_launcher_process() noexcept;
 void wake_launcher() noexcept;

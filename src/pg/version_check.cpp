@@ -13,8 +13,6 @@ extern "C" {
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
-#include "storage/latch.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -94,10 +92,7 @@ void on_commit(XactEvent event, void*) {
         }
         if (SchedulerState* state = shared_state()) {
             pg_atomic_fetch_add_u64(&state->extension_generation, 1);
-            SpinLockAcquire(&state->mutex);
-            int procno = state->procno;
-            SpinLockRelease(&state->mutex);
-            if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+            wake_scheduler(state);
         }
         wake_launcher();
     }
