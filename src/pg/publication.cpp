@@ -26,6 +26,7 @@ extern "C" {
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/guc.h"
 }
 
 namespace cadence::pg {
@@ -262,6 +263,12 @@ Drained drain_and_publish() {
     try {
         pg_guard([&]() noexcept {
             begin_worker_transaction();
+            // Nothing here needs to outlive a crash (notifications never do), and every
+            // event published was committed, and flushed as its own transaction asked,
+            // before it reached the ring: waiting for this commit's WAL flush would only
+            // double the flushes of each fire.
+            (void)set_config_option("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+                                    true, 0, false);
             pgstat_report_activity(STATE_RUNNING, "pg_cadence: publishing status");
             if (fail_publication_for_tests)
                 ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

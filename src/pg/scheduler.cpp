@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -82,6 +83,26 @@ void set_last_error(const char* message) {
     SpinLockRelease(&state->mutex);
 }
 
+// The plan of one of the few queries below, made once: a fire of one job should not
+// parse and plan its query again. The plan cache makes it again when what it uses
+// changes (the extension dropped and created again included).
+SPIPlanPtr kept_plan(const char* sql, int nargs, Oid* types) {
+    // A fixed table: this runs where nothing may throw. The scheduler has four queries.
+    static std::array<std::pair<const char*, SPIPlanPtr>, 8> plans{};
+    for (auto& [text, plan] : plans) {
+        if (text == sql) return plan;
+        if (text != nullptr) continue;
+        SPIPlanPtr made = SPI_prepare_cursor(sql, nargs, types, 0);
+        if (made == nullptr)
+            elog(ERROR, "pg_cadence: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
+        SPI_keepplan(made);
+        text = sql;
+        plan = made;
+        return plan;
+    }
+    elog(ERROR, "pg_cadence: more scheduler queries than kept plans");
+}
+
 // Runs `sql` (with an optional int8[] argument) in a transaction of its own and
 // hands its (job_id, timer_at, timer_kind, error) rows to `sink` a batch at a time,
 // fetched through a cursor: a million timers never sit in memory twice.
@@ -101,8 +122,7 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
         }
         rows_context = AllocSetContextCreate(CurrentMemoryContext, "pg_cadence timer rows",
                                              ALLOCSET_DEFAULT_SIZES);
-        return SPI_cursor_open_with_args(nullptr, sql, ids != nullptr ? 1 : 0, types, values,
-                                         nullptr, false, 0);
+        return SPI_cursor_open(nullptr, kept_plan(sql, ids != nullptr ? 1 : 0, types), values, nullptr, false);
     });
     for (;;) {
         TimerRow* batch = nullptr;
