@@ -74,4 +74,23 @@ std::string lost_run_details() {
     return dump(details);
 }
 
+RunOutcome forced_stop(ForcedStop why, Millis elapsed, Millis timeout, Millis grace) {
+    bool timed_out = why == ForcedStop::timeout;
+    nlohmann::json details = {
+        {"error", std::string(timed_out ? "the run went on past its timeout" : "the run went on after its cancel") +
+                      " for " + std::to_string(grace.count()) +
+                      " ms (cadence.run_stop_grace); its executor was ended, and what the run had "
+                      "not committed was rolled back"},
+        {"sqlstate", std::string(query_canceled)},
+        {"duration_ms", elapsed.count()},
+        {"ended_by_force", true}};
+    if (!timed_out) {
+        details["canceled_by"] = "cadence.cancel_job";
+        return {"cancel", dump(details)};
+    }
+    details["timed_out"] = true;
+    details["timeout_ms"] = timeout.count();
+    return {"fail", dump(details)};
+}
+
 }  // namespace cadence::core

@@ -60,4 +60,13 @@ RunError open_transaction_error();
 // termination): what the run had not committed was rolled back.
 std::string lost_run_details();
 
+// Why a run was ended by force: it went on past its timeout or its cancel for
+// longer than the grace (cadence.run_stop_grace).
+enum class ForcedStop { timeout, cancel };
+
+// The run went on `grace` past its timeout or its cancel (its SQL caught the
+// cancel, or did not look at it) and its executor was ended: the action recorded
+// (a timeout fails the run by the job's retry rules; a cancel cancels it) and why.
+RunOutcome forced_stop(ForcedStop why, Millis elapsed, Millis timeout, Millis grace);
+
 }  // namespace cadence::core

@@ -57,6 +57,10 @@ constexpr int64 no_job = 0;
 // scheduler (database set, pid 0) from the moment it asks the postmaster for the
 // executor until the executor takes it; an executor that ends frees it, unless it
 // held a run: then `lost_job` keeps it until the scheduler has recorded that run lost.
+// Why a database's scheduler ended an executor whose run went on past its timeout
+// or its cancel by more than cadence.run_stop_grace.
+enum class ForcedBy : uint8 { nothing, timeout, cancel };
+
 struct ExecutorSlot {
     Oid database;              // the database it serves, or InvalidOid: free
     int64 lost_job;            // a run the executor held when it ended, or no_job
@@ -69,7 +73,11 @@ struct ExecutorSlot {
     int64 run_event_id;        // that run's running event: only later events stop it
     bool in_body;              // the owner's SQL is executing: a stop interrupts it
     bool stop_requested;       // the run was canceled or deleted meanwhile
+    TimestampTz stop_requested_at;  // since when (the commit that stopped it)
     TimestampTz run_started;   // when it claimed the run it holds
+    TimestampTz deadline;      // when the run's timeout passes, or 0 for none
+    ForcedBy forced;           // the scheduler ended this executor: why
+    char queue[256];           // the run's queue (for per-queue limits while it stops)
     int64 runs;                // runs ended since it started
 };
 
@@ -144,6 +152,7 @@ void mark_idle() {
     my_slot->job_id = no_job;
     my_slot->in_body = false;
     my_slot->stop_requested = false;
+    my_slot->deadline = 0;
     LWLockRelease(pool->lock);
 }
 
@@ -208,6 +217,22 @@ const char* record_outcome(int64 job_id, const char* action, const char* details
 
 // Claims the next due run (in due order, within the queue limits) and marks it
 // running, in a transaction of its own. Returns false when none is due.
+// Runs of `queue` in this database that were canceled but still execute (their
+// executor is stopping them): they keep their place in the queue's limit, which
+// the jobs' status (canceled) no longer shows.
+int stopping_runs_of(const char* queue) {
+    int count = 0;
+    LWLockAcquire(pool->lock, LW_SHARED);
+    for (int i = 0; i < pool->count; ++i) {
+        const ExecutorSlot& slot = pool->slots[i];
+        if (slot.database == MyDatabaseId && slot.pid != 0 && slot.job_id != no_job && slot.stop_requested &&
+            strcmp(slot.queue, queue) == 0)
+            count++;
+    }
+    LWLockRelease(pool->lock);
+    return count;
+}
+
 bool claim_next(Claim& claim) {
     std::vector<core::QueueLimit> limits;
     try {
@@ -222,7 +247,7 @@ bool claim_next(Claim& claim) {
         auto* counts = static_cast<Datum*>(palloc(sizeof(Datum) * (limits.size() + 1)));
         for (size_t i = 0; i < limits.size(); ++i) {
             queues[i] = CStringGetTextDatum(limits[i].queue.c_str());
-            counts[i] = Int32GetDatum(limits[i].limit);
+            counts[i] = Int32GetDatum(std::max(0, limits[i].limit - stopping_runs_of(limits[i].queue.c_str())));
         }
         int n = static_cast<int>(limits.size());
         Oid types[4] = {TEXTOID, TEXTARRAYOID, INT4ARRAYOID, OIDOID};
@@ -232,7 +257,8 @@ bool claim_next(Claim& claim) {
                            ObjectIdGetDatum(bound_owner)};
         const char* nulls = OidIsValid(bound_owner) ? "    " : "   n";
         int rc = SPI_execute_with_args(
-            "SELECT job_id, owner, body, timeout_ms, event_id FROM cadence._executor_claim($1, $2, $3, $4)", 4,
+            "SELECT job_id, owner, body, timeout_ms, event_id, queue FROM cadence._executor_claim($1, $2, $3, $4)",
+            4,
             types, values, nulls, false, 1);
         if (rc < 0) elog(ERROR, "pg_cadence executor: claiming failed: %d", rc);
         bool found = SPI_processed > 0;
@@ -246,6 +272,8 @@ bool claim_next(Claim& claim) {
             Datum timeout = SPI_getbinval(row, desc, 4, &null);
             claim.timeout_ms = null ? 0 : DatumGetInt64(timeout);
             claim.event_id = DatumGetInt64(SPI_getbinval(row, desc, 5, &null));
+            char* queue = SPI_getvalue(row, desc, 6);
+            TimestampTz now = GetCurrentTimestamp();
             // Before the commit: once it is visible, a cancel must find this slot holding it.
             LWLockAcquire(pool->lock, LW_EXCLUSIVE);
             forward_wake = my_slot->woken;
@@ -254,7 +282,13 @@ bool claim_next(Claim& claim) {
             my_slot->job_id = claim.job_id;
             my_slot->run_event_id = claim.event_id;
             my_slot->stop_requested = false;
-            my_slot->run_started = GetCurrentTimestamp();
+            my_slot->stop_requested_at = 0;
+            my_slot->run_started = now;
+            my_slot->deadline = claim.timeout_ms > 0 ? now + claim.timeout_ms * 1000 : 0;
+            my_slot->forced = ForcedBy::nothing;
+            // A longer name is never in cadence.executor_queue_limits' short list.
+            if (queue == nullptr || strlcpy(my_slot->queue, queue, sizeof(my_slot->queue)) >= sizeof(my_slot->queue))
+                my_slot->queue[0] = '\0';
             LWLockRelease(pool->lock);
         }
         commit_spi_transaction();
@@ -691,8 +725,8 @@ bool start_executor(int index, Oid database) {
 
 // Fails the runs held, in this database, by executors that are gone: those with
 // `label`, or (label nullptr) those of every executor not in `alive`.
-void recover_runs(const char* label, const std::vector<std::string>& alive) {
-    std::string details = core::lost_run_details();
+void recover_runs(const char* label, const std::vector<std::string>& alive,
+                  const std::string& details = core::lost_run_details()) {
     int64 lost = pg_guard([&]() noexcept {
         begin_spi_transaction("pg_cadence scheduler: recording runs lost with their executor");
         Datum known = (Datum)0;
@@ -787,7 +821,67 @@ void serve_runs(int runs) {
     }
 }
 
-long executor_retry_ms() { return waiting_runs > 0 ? 250 : -1; }
+namespace {
+
+// When the run of `slot` is to be ended by force, and why: its timeout or its
+// cancel plus cadence.run_stop_grace; 0 when it is not (yet) stopping.
+std::pair<TimestampTz, ForcedBy> forced_stop_due(const ExecutorSlot& slot) {
+    if (slot.pid == 0 || slot.job_id == no_job || slot.forced != ForcedBy::nothing) return {0, ForcedBy::nothing};
+    TimestampTz grace = static_cast<TimestampTz>(run_stop_grace) * 1000;
+    if (slot.stop_requested) return {slot.stop_requested_at + grace, ForcedBy::cancel};
+    if (slot.deadline != 0) return {slot.deadline + grace, ForcedBy::timeout};
+    return {0, ForcedBy::nothing};
+}
+
+// Ends the executors whose runs went on past their timeout or cancel by more than
+// the grace: a job's SQL may catch the cancel (EXCEPTION WHEN query_canceled) and
+// go on, but it cannot catch its backend's termination. Returns ms until the next
+// such end is due, or -1.
+long force_overdue_stops() {
+    TimestampTz now = GetCurrentTimestamp();
+    TimestampTz next = 0;
+    struct Ended { int index; pid_t pid; int64 job_id; ForcedBy why; };
+    Ended ended[64];
+    int count = 0;
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    for (int i = 0; i < pool->count; ++i) {
+        ExecutorSlot& slot = pool->slots[i];
+        if (slot.database != MyDatabaseId) continue;
+        auto [due, why] = forced_stop_due(slot);
+        if (due == 0) continue;
+        // Not in its SQL (about to start it, or recording how it ended): look again soon.
+        if (due <= now && !slot.in_body) due = now + 100 * 1000;
+        if (due > now) {
+            if (next == 0 || due < next) next = due;
+            continue;
+        }
+        slot.forced = why;
+        // Under the lock: the executor leaves the run's SQL under it too.
+        kill(slot.pid, SIGTERM);
+        if (count < 64) ended[count++] = {i, slot.pid, slot.job_id, why};
+    }
+    LWLockRelease(pool->lock);
+    for (int i = 0; i < count; ++i)
+        pg_guard([&]() noexcept {
+            ereport(LOG, (errmsg("pg_cadence ended executor %d (pid %d): the run of job %lld went on past its %s "
+                                 "for longer than cadence.run_stop_grace (%d ms)",
+                                 ended[i].index + 1, static_cast<int>(ended[i].pid),
+                                 static_cast<long long>(ended[i].job_id),
+                                 ended[i].why == ForcedBy::timeout ? "timeout" : "cancel", run_stop_grace)));
+        });
+    if (next == 0) return -1;
+    return static_cast<long>((next - now + 999) / 1000);
+}
+
+}  // namespace
+
+long executor_retry_ms() {
+    long retry = waiting_runs > 0 ? 250 : -1;
+    if (pool == nullptr || pool->count == 0) return retry;
+    long stop = force_overdue_stops();
+    if (stop < 0) return retry;
+    return retry < 0 ? stop : std::min(retry, stop);
+}
 
 void tend_executors() {
     if (pool == nullptr || pool->count == 0) return;
@@ -818,7 +912,23 @@ void tend_executors() {
     for (int index : lost) {
         char label[64];
         executor_label(index, label, sizeof(label));
-        recover_runs(label, {});
+        LWLockAcquire(pool->lock, LW_SHARED);
+        ExecutorSlot gone = pool->slots[index];
+        LWLockRelease(pool->lock);
+        if (gone.forced == ForcedBy::nothing) {
+            recover_runs(label, {});
+        } else {
+            // Ended by force: a run past its timeout fails as timed out (a canceled
+            // one is canceled already, and has nothing left to record).
+            auto ms = [](TimestampTz from, TimestampTz to) { return core::Millis((to - from) / 1000); };
+            recover_runs(label, {},
+                         core::forced_stop(gone.forced == ForcedBy::timeout ? core::ForcedStop::timeout
+                                                                              : core::ForcedStop::cancel,
+                                           ms(gone.run_started, GetCurrentTimestamp()),
+                                           gone.deadline != 0 ? ms(gone.run_started, gone.deadline) : core::Millis(0),
+                                           core::Millis(run_stop_grace))
+                             .details);
+        }
         LWLockAcquire(pool->lock, LW_EXCLUSIVE);
         pool->slots[index].lost_job = no_job;
         pool->slots[index].database = InvalidOid;
@@ -881,6 +991,7 @@ void stop_runs_of(const std::vector<std::pair<int64, int64>>& ended) noexcept {
             // An event from before this run's claim (the previous run's end,
             // committed just before it was claimed again) is not about this run.
             if (job_id != slot.job_id || event_id <= slot.run_event_id) continue;
+            if (!slot.stop_requested) slot.stop_requested_at = GetCurrentTimestamp();
             slot.stop_requested = true;
             // Under the lock: the executor leaves its SQL under it too, so the signal
             // can only reach the statement of this run.
@@ -915,7 +1026,10 @@ CADENCE_SQL_FUNCTION(cadence_executor_slots) {
             // This database's executors; one starting shows as such.
             if (slot.database != MyDatabaseId || (slot.pid == 0 && slot.lost_job != pg::no_job)) continue;
             bool running = slot.pid != 0 && slot.job_id != pg::no_job;
-            const char* state = slot.pid == 0 ? "starting" : running ? "running" : "idle";
+            // Stopping: canceled, or past its timeout, and not ended yet.
+            bool stopping = running && (slot.stop_requested || slot.forced != pg::ForcedBy::nothing ||
+                                        (slot.deadline != 0 && GetCurrentTimestamp() >= slot.deadline));
+            const char* state = slot.pid == 0 ? "starting" : stopping ? "stopping" : running ? "running" : "idle";
             Datum values[6] = {Int32GetDatum(i + 1), Int32GetDatum(slot.pid),
                                CStringGetTextDatum(state), Int64GetDatum(slot.job_id),
                                TimestampTzGetDatum(slot.run_started), Int64GetDatum(slot.runs)};

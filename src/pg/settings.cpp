@@ -20,6 +20,7 @@ char* database_name = nullptr;
 int max_databases = 8;
 int max_executors = 4;
 int executor_idle_timeout = 60;
+int run_stop_grace = 5000;
 char* executor_queue_limits = nullptr;
 bool fail_publication_for_tests = false;
 
@@ -73,6 +74,13 @@ void define_settings() {
         "cadence.executor_idle_timeout", "How long an executor with nothing to run waits before it ends.",
         "An executor is started again when a run is due. 0 ends it as soon as no run is due.",
         &executor_idle_timeout, 60, 0, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "cadence.run_stop_grace",
+        "How long a SQL run may go on after its timeout or its cancel before its executor is ended.",
+        "A run that catches the cancel (EXCEPTION WHEN query_canceled) or keeps running past it is "
+        "ended by force once this has passed: its executor is terminated and the run recorded as "
+        "timed out or canceled. 0 ends it at once.",
+        &run_stop_grace, 5000, 0, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable(
         "cadence.publish_status", "Publish committed job status changes with NOTIFY cadence_status.",
         nullptr, &publish_status, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);

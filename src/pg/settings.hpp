@@ -14,6 +14,9 @@ extern int max_executors;
 // cadence.executor_idle_timeout: seconds an executor with nothing to run waits
 // before it ends (reloadable).
 extern int executor_idle_timeout;
+// cadence.run_stop_grace: ms a SQL run may go on past its timeout or cancel before
+// its executor is ended by force (reloadable).
+extern int run_stop_grace;
 // cadence.executor_queue_limits: "queue=limit, ..." (reloadable).
 extern char* executor_queue_limits;
 // cadence.fail_publication_for_tests: the publisher's NOTIFY fails (tests only).

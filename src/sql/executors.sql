@@ -10,7 +10,7 @@
 CREATE OR REPLACE FUNCTION cadence._executor_claim(worker text, limited_queues text[], queue_limits int[],
                                                    only_owner oid)
     RETURNS TABLE (job_id bigint, owner oid, body text, timeout_ms bigint, attempt int,
-                   run_at timestamptz, event_id bigint)
+                   run_at timestamptz, event_id bigint, queue text)
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -63,6 +63,7 @@ BEGIN
     run_at := s.run_at;
     -- Its running event: later events of the job may stop it.
     SELECT x.status_event_id INTO STRICT event_id FROM cadence.jobs_status x WHERE x.job_id = s.job_id;
+    queue := s.queue;
     RETURN NEXT;
 END $$;
 
@@ -122,7 +123,7 @@ CREATE OR REPLACE FUNCTION cadence._executor_slots(OUT executor int, OUT pid int
 CREATE OR REPLACE VIEW cadence.executors AS
     SELECT executor, pid, state, job_id, running_since, runs FROM cadence._executor_slots();
 COMMENT ON VIEW cadence.executors IS
-    'this database''s executors (started on demand): pid, starting, idle or running (which job, since when), runs ended since it started';
+    'this database''s executors (started on demand): pid, starting, idle, running or stopping (which job, since when), runs ended since it started';
 REVOKE ALL ON FUNCTION cadence._executor_slots() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadence._executor_slots() TO cadence_admin;
 REVOKE ALL ON cadence.executors FROM PUBLIC;

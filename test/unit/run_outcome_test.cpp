@@ -121,5 +121,28 @@ TEST(RunOutcome, ALostRunSaysWhy) {
     EXPECT_NE(details["error"].get<std::string>().find("ended during the run"), std::string::npos);
 }
 
+TEST(RunOutcome, ARunEndedByForcePastItsTimeoutFailsAsTimedOut) {
+    auto outcome = forced_stop(ForcedStop::timeout, 6100ms, 1000ms, 5000ms);
+    EXPECT_EQ(outcome.action, "fail");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["timed_out"], true);
+    EXPECT_EQ(details["timeout_ms"], 1000);
+    EXPECT_EQ(details["duration_ms"], 6100);
+    EXPECT_EQ(details["ended_by_force"], true);
+    EXPECT_EQ(details["sqlstate"], "57014");
+    EXPECT_NE(details["error"].get<std::string>().find("past its timeout for 5000 ms"), std::string::npos);
+    EXPECT_FALSE(details.contains("canceled_by"));
+}
+
+TEST(RunOutcome, ARunEndedByForceAfterItsCancelIsCanceled) {
+    auto outcome = forced_stop(ForcedStop::cancel, 7000ms, 0ms, 2000ms);
+    EXPECT_EQ(outcome.action, "cancel");
+    auto details = json::parse(outcome.details);
+    EXPECT_EQ(details["canceled_by"], "cadence.cancel_job");
+    EXPECT_EQ(details["ended_by_force"], true);
+    EXPECT_FALSE(details.contains("timed_out"));
+    EXPECT_NE(details["error"].get<std::string>().find("after its cancel for 2000 ms"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cadence::core
