@@ -46,7 +46,7 @@ std::string Connection::error_message() const { return trimmed(PQerrorMessage(co
 std::optional<Notification> Connection::next_notification() {
     std::unique_ptr<PGnotify, decltype(&PQfreemem)> notify(PQnotifies(conn_.get()), PQfreemem);
     if (!notify) return std::nullopt;
-    return Notification{notify->relname, notify->extra != nullptr ? notify->extra : ""};
+    return Notification{notify->relname, notify->extra != nullptr ? notify->extra : "", notify->be_pid};
 }
 
 Result Connection::query(const std::string& sql, std::initializer_list<std::string> params) {

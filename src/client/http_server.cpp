@@ -81,11 +81,25 @@ private:
         case serve::RouteKind::events:
             if (only(http::verb::get)) start_stream(route, *target);
             return;
+        case serve::RouteKind::status:
+            if (only(http::verb::get)) send(status_reply());
+            return;
         case serve::RouteKind::bad_id:
             return send(error_reply(400, "invalid job id: expected a positive integer"));
         case serve::RouteKind::not_found:
             return send(error_reply(404, "no such endpoint: " + target->path));
         }
+    }
+
+    // The gateway itself: whether it listens, its streams, and the notifications
+    // it dropped because another process than pg_cadence's publisher sent them.
+    HttpReply status_reply() const {
+        auto publisher = context_.hub.publisher_pid();
+        return HttpReply{200,
+                         std::string("{\"listening\":") + (context_.hub.listening() ? "true" : "false") +
+                             ",\"streams\":" + std::to_string(context_.hub.subscribers()) +
+                             ",\"publisher_pid\":" + (publisher ? std::to_string(*publisher) : "null") +
+                             ",\"forged_notifications\":" + std::to_string(context_.hub.forged()) + "}"};
     }
 
     // With --token: "Authorization: Bearer TOKEN", or ?access_token=TOKEN on the

@@ -122,9 +122,10 @@ void StatusHub::on_readable() {
     }
     while (PGnotify* notify = PQnotifies(conn_)) {
         auto parsed = core::serve::parse_status_notification(notify->extra);
+        int sender = notify->be_pid;
         PQfreemem(notify);
         if (!parsed) parsed = StatusNotification{{}, true};
-        enqueue(std::move(*parsed));
+        enqueue(Received{sender, std::move(*parsed)});
     }
     if (PQstatus(conn_) == CONNECTION_BAD) return lost(pg_message(PQerrorMessage(conn_)));
     wait_readable();
@@ -159,14 +160,50 @@ void StatusHub::check_visibility() {
         });
 }
 
-void StatusHub::enqueue(StatusNotification notification) {
-    queue_.push_back(std::move(notification));
+void StatusHub::enqueue(Received received) {
+    queue_.push_back(std::move(received));
     if (!dispatching_) dispatch_next();
+}
+
+// A sender not seen yet: asks who publishes now (the publisher may have
+// restarted), then takes up the queue again.
+void StatusHub::learn_publisher(int sender_pid) {
+    dispatching_ = true;
+    auto alive = alive_;
+    pool_.query("SELECT cadence.publisher_pid()", {}, [this, alive, sender_pid](PgOutcome outcome) {
+        if (!*alive) return;
+        dispatching_ = false;
+        if (!outcome.ok) {
+            // Cannot tell: the notification is dropped and the streams replay from the log.
+            queue_.pop_front();
+            resync_all();
+        } else {
+            auto pid = outcome.scalar();
+            publisher_.learned(pid ? std::optional<int>(std::stoi(*pid)) : std::nullopt, sender_pid);
+            if (publisher_.check(sender_pid) == core::PublisherCheck::Verdict::drop) {
+                queue_.pop_front();
+                std::cerr << "cadence serve: ignoring notifications on cadence_status from process " << sender_pid
+                          << ": it is not pg_cadence's publisher ("
+                          << (pid ? "process " + *pid : std::string("none runs now")) << ")\n";
+            }
+        }
+        dispatch_next();
+    });
 }
 
 void StatusHub::dispatch_next() {
     while (!queue_.empty()) {
-        auto notification = std::move(queue_.front());
+        // Any role may NOTIFY cadence_status: only the publisher's are taken.
+        switch (publisher_.check(queue_.front().sender_pid)) {
+        case core::PublisherCheck::Verdict::accept:
+            break;
+        case core::PublisherCheck::Verdict::drop:
+            queue_.pop_front();
+            continue;
+        case core::PublisherCheck::Verdict::ask:
+            return learn_publisher(queue_.front().sender_pid);
+        }
+        auto notification = std::move(queue_.front().notification);
         queue_.pop_front();
         if (!filter_ || notification.events.empty()) {
             deliver(notification.events);

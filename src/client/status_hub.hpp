@@ -18,6 +18,7 @@
 
 #include "client/backoff.hpp"
 #include "client/pg_pool.hpp"
+#include "core/publisher_check.hpp"
 #include "core/sse_message.hpp"
 
 namespace cadence::client {
@@ -45,6 +46,9 @@ public:
     void unsubscribe(const StatusSubscriber* subscriber);
     std::size_t subscribers() const { return subscribers_.size(); }
     bool listening() const { return state_ == State::listening; }
+    // Notifications dropped because another process than the publisher sent them.
+    std::uint64_t forged() const { return publisher_.dropped(); }
+    std::optional<int> publisher_pid() const { return publisher_.publisher(); }
 
 private:
     enum class State { idle, connecting, listen_sent, listening, stopped };
@@ -57,7 +61,12 @@ private:
     void lost(const std::string& why);
     void watch(bool for_write, void (StatusHub::*next)());
     void check_visibility();
-    void enqueue(core::serve::StatusNotification notification);
+    struct Received {
+        int sender_pid;
+        core::serve::StatusNotification notification;
+    };
+    void enqueue(Received received);
+    void learn_publisher(int sender_pid);
     void dispatch_next();
     void deliver(const std::vector<core::serve::StreamEvent>& events);
     void resync_all();
@@ -74,7 +83,8 @@ private:
     std::map<const StatusSubscriber*, std::weak_ptr<StatusSubscriber>> subscribers_;
 
     // Notifications wait here while one is being filtered, so order is kept.
-    std::deque<core::serve::StatusNotification> queue_;
+    std::deque<Received> queue_;
+    core::PublisherCheck publisher_;
     bool dispatching_ = false;
     bool filter_ = true;  // the role might not see every job: check each event
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -18,6 +18,7 @@
 #include "client/status_message.hpp"
 #include "client/stop_signal.hpp"
 #include "core/instant.hpp"
+#include "core/publisher_check.hpp"
 
 namespace cadence::client {
 
@@ -239,8 +240,29 @@ private:
         }
     }
 
+    // Whether the notification comes from the publisher: any role may NOTIFY the
+    // channel, and a forged status or resync must change nothing.
+    bool from_publisher(const Notification& notification) {
+        using Verdict = core::PublisherCheck::Verdict;
+        Verdict verdict = publisher_.check(notification.sender_pid);
+        if (verdict == Verdict::ask) {
+            auto rows = query("SELECT cadence.publisher_pid()");
+            std::optional<int> pid;
+            if (!rows.is_null(0, 0)) pid = std::stoi(rows.value(0, 0));
+            publisher_.learned(pid, notification.sender_pid);
+            verdict = publisher_.check(notification.sender_pid);
+            if (verdict == Verdict::drop)
+                std::cerr << "cadence watch: ignoring notifications on " << channel << " from process "
+                          << notification.sender_pid << ": it is not pg_cadence's publisher ("
+                          << (pid ? "process " + std::to_string(*pid) : std::string("none runs now"))
+                          << ")\n";
+        }
+        return verdict == Verdict::accept;
+    }
+
     void handle_notification(const Notification& notification) {
         if (notification.channel != channel) return;
+        if (!from_publisher(notification)) return;
         StatusNotification message;
         try {
             message = parse_status_notification(notification.payload);
@@ -304,6 +326,7 @@ private:
     StopSignal stop_;
     std::unique_ptr<Connection> conn_;
     EventFilter filter_;
+    core::PublisherCheck publisher_;
     Backoff backoff_;
     bool finished_ = false;
 };

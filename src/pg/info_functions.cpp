@@ -159,3 +159,16 @@ CADENCE_SQL_FUNCTION(cadence_served_databases) {
     });
     return (Datum)0;
 }
+
+// cadence.publisher_pid() RETURNS int: the process that publishes this database's
+// status changes (its scheduler), NULL while none runs. Listeners compare it with
+// the sender of each notification: any role can NOTIFY, only this one publishes.
+CADENCE_SQL_FUNCTION(cadence_publisher_pid) {
+    pg::SchedulerState* shared = pg::shared_state();
+    if (shared == nullptr) PG_RETURN_NULL();
+    SpinLockAcquire(&shared->mutex);
+    pid_t pid = shared->pid;
+    SpinLockRelease(&shared->mutex);
+    if (pid == 0) PG_RETURN_NULL();
+    PG_RETURN_INT32(pid);
+}

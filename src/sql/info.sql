@@ -21,6 +21,18 @@ CREATE OR REPLACE VIEW cadence.scheduler AS
     LEFT JOIN pg_catalog.pg_database d ON d.oid = s.database;
 COMMENT ON VIEW cadence.scheduler IS
     'the scheduler: pid, start, timers in its map, due timers handled, its last load or resynchronisation, its last error (nulls while it is not running)';
+-- Its last error may name another role's job: for administrators.
+REVOKE ALL ON FUNCTION cadence.scheduler_state() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cadence.scheduler_state() TO cadence_admin;
+REVOKE ALL ON cadence.scheduler FROM PUBLIC;
+GRANT SELECT ON cadence.scheduler TO cadence_admin;
+
+-- Anyone may NOTIFY cadence_status: listeners accept only what this process sends.
+CREATE OR REPLACE FUNCTION cadence.publisher_pid() RETURNS int
+    LANGUAGE c VOLATILE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'cadence_publisher_pid';
+COMMENT ON FUNCTION cadence.publisher_pid() IS
+    'process id of the backend that publishes this database''s status changes (NOTIFY cadence_status and cadence_work), NULL while none runs; a notification from any other process is forged';
 
 -- Every database pg_cadence serves in the cluster (its launcher's view).
 CREATE OR REPLACE FUNCTION cadence._served_databases(OUT database oid, OUT scheduler_pid int,

@@ -5,7 +5,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time);
+use Time::HiRes qw(time usleep);
+use JSON::PP;
+
+my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
+die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
 
 my $node = PostgreSQL::Test::Cluster->new('hardening');
 $node->init;
@@ -80,6 +84,49 @@ $node->poll_query_until('postgres', "SELECT count(*) = 0 FROM cadence.executors 
 pass('the canceled run that caught its cancel was ended by force');
 is(sql("SELECT count(*) FROM cadence.job_events WHERE job_id = $canceled AND event = 'canceled'"), '1',
    'the canceled run is recorded once');
+
+# 3. Forged notifications. Any role may NOTIFY cadence_status: cadence watch and
+#    cadence serve (and so the jobs page, fed by its streams) take only what the
+#    publisher sends (cadence.publisher_pid()), and serve counts what it dropped.
+my $dsn = $node->connstr('postgres');
+my ($watch_out, $watch_err, $serve_out, $serve_err, $sse_out) = ('', '', '', '', '');
+my $watch = IPC::Run::start([ $client, 'watch', '--dsn', $dsn, '--all' ], '>', \$watch_out, '2>', \$watch_err);
+my $port = PostgreSQL::Test::Cluster::get_free_port();
+my $base = "http://127.0.0.1:$port";
+my $serve = IPC::Run::start([ $client, 'serve', '--listen', "127.0.0.1:$port", '--dsn', $dsn ],
+                            '>', \$serve_out, '2>', \$serve_err);
+sub pump_all { for my $h (@_) { $h->pump_nb if $h->pumpable; } }
+sub http_get { my $out = `curl -s $base$_[0]`; return $out; }
+for (1 .. 100) { last if http_get('/api/v1/status') =~ /"listening":true/; usleep(100_000); }
+my $sse = IPC::Run::start([ 'curl', '-sN', "$base/api/v1/events" ], '>', \$sse_out, '2>', \my $sse_err);
+sub wait_until {
+    my ($what, $cond) = @_;
+    my $deadline = time + 30;
+    until ($cond->()) {
+        die "timed out waiting for $what\nwatch: $watch_out\n$watch_err\nsse: $sse_out\nserve: $serve_err"
+            if time > $deadline;
+        pump_all($watch, $serve, $sse);
+        usleep(20_000);
+    }
+}
+usleep(500_000);  # the stream's first reply
+my $before = as_role('alice', q{SELECT cadence.create_job('before forgeries', cadence.once(), payload => '{}')});
+wait_until('the real job before the forgeries', sub { $watch_out =~ /"job_id":$before\b/ && $sse_out =~ /"job_id":$before\b/ });
+my $forged = '[{"type":"status","event_id":999999,"job_id":424242,"event":"completed","status":"completed",'
+           . '"attempt":1,"queue":"default","at":"2026-12-03T10:00:00Z"}]';
+as_role('mallory', "SELECT pg_notify('cadence_status', '$forged')");
+as_role('mallory', q{SELECT pg_notify('cadence_status', '[{"type":"resync"}]')});
+my $after = as_role('alice', q{SELECT cadence.create_job('after forgeries', cadence.once(), payload => '{}')});
+wait_until('the real job after the forgeries', sub { $watch_out =~ /"job_id":$after\b/ && $sse_out =~ /"job_id":$after\b/ });
+unlike($watch_out, qr/424242/, 'cadence watch prints no forged status');
+like($watch_err, qr/ignoring notifications on cadence_status from process \d+: it is not pg_cadence's publisher/,
+     'cadence watch says it ignores the forger');
+unlike($sse_out, qr/424242/, "cadence serve's stream (the jobs page's feed) carries no forged status");
+my $status = decode_json(http_get('/api/v1/status'));
+is($status->{forged_notifications}, 2, 'cadence serve counts the forged status and the forged resync');
+is($status->{publisher_pid}, sql('SELECT cadence.publisher_pid()'), 'cadence serve knows the publisher');
+is(as_role('mallory', 'SELECT cadence.publisher_pid() IS NOT NULL'), 't', 'an ordinary role can read the publisher pid');
+$_->kill_kill for ($watch, $serve, $sse);
 
 is(sql('SELECT count(*) FROM cadence.verify()'), '0', 'cadence.verify() is empty');
 $node->stop;

@@ -53,6 +53,7 @@ TEST(ServeLimit, DefaultsAndBounds) {
 TEST(ServeRoutes, MatchesEveryEndpoint) {
     EXPECT_EQ(match_route("/api/v1/jobs").kind, RouteKind::jobs);
     EXPECT_EQ(match_route("/api/v1/events").kind, RouteKind::events);
+    EXPECT_EQ(match_route("/api/v1/status").kind, RouteKind::status);
     auto job = match_route("/api/v1/jobs/7");
     EXPECT_EQ(job.kind, RouteKind::job);
     EXPECT_EQ(job.job_id, 7);
