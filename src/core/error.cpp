@@ -9,6 +9,7 @@ std::string_view to_string(ErrorKind kind) noexcept {
     case ErrorKind::invalid_parameter: return "invalid_parameter";
     case ErrorKind::not_found: return "not_found";
     case ErrorKind::wrong_state: return "wrong_state";
+    case ErrorKind::limit_exceeded: return "limit_exceeded";
     case ErrorKind::internal: return "internal";
     }
     return "internal";

@@ -13,6 +13,7 @@ enum class ErrorKind {
     invalid_parameter,   // a caller's argument is wrong (22023)
     not_found,           // a named object does not exist (42704)
     wrong_state,         // the object is not in a state that allows this (55000)
+    limit_exceeded,      // a value or a count is over a configured limit (54000)
     internal,            // a bug: something the core believed impossible (XX000)
 };
 

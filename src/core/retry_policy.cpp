@@ -6,7 +6,7 @@
 namespace cadence::core {
 
 Micros retry_delay(Micros backoff, int attempt, double unit_random) {
-    const double cap = static_cast<double>(std::max(backoff, max_retry_delay).count());
+    const double cap = static_cast<double>(max_retry_delay.count());
     double delay = static_cast<double>(backoff.count());
     for (int i = 1; i < attempt && delay < cap; ++i) delay *= 2;
     delay = std::min(delay, cap);

@@ -31,6 +31,7 @@ int sqlstate_for(core::ErrorKind kind) noexcept {
     case core::ErrorKind::invalid_parameter: return ERRCODE_INVALID_PARAMETER_VALUE;
     case core::ErrorKind::not_found: return ERRCODE_UNDEFINED_OBJECT;
     case core::ErrorKind::wrong_state: return ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+    case core::ErrorKind::limit_exceeded: return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
     case core::ErrorKind::internal: return ERRCODE_INTERNAL_ERROR;
     }
     return ERRCODE_INTERNAL_ERROR;

@@ -319,9 +319,12 @@ std::string utf8_text(const char* text, bool* failed) {
 }
 
 core::RunError run_error_of(const ErrorData* e, bool* failed) {
-    return core::RunError{unpack_sql_state(e->sqlerrcode), utf8_text(e->message, failed),
-                          utf8_text(e->detail, failed), utf8_text(e->hint, failed),
-                          utf8_text(e->context, failed)};
+    // A job may raise an error of any size: what is kept is cut, with a marker.
+    auto kept = [&](const char* text) {
+        return core::cut_utf8(utf8_text(text, failed), static_cast<size_t>(max_error_bytes), core::InputKind::error);
+    };
+    return core::RunError{unpack_sql_state(e->sqlerrcode), kept(e->message), kept(e->detail), kept(e->hint),
+                          kept(e->context)};
 }
 
 // Records how a run ended in a transaction of its own. Should the details not be

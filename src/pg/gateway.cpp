@@ -9,13 +9,22 @@
 #include "pg/postgres.hpp"
 
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
+#include "core/input_limits.hpp"
 #include "pg/boundary.hpp"
+#include "pg/settings.hpp"
+#include "pg/text.hpp"
 #include "pg/version_check.hpp"
 
 extern "C" {
+#include "access/detoast.h"
 #include "access/htup_details.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
@@ -27,8 +36,18 @@ extern "C" {
 
 namespace {
 
+using cadence::core::InputKind;
+
+// A public function's internal twin, and what limits each of its arguments.
+struct Gateway {
+    FmgrInfo* target;
+    InputKind kinds[FUNC_MAX_ARGS];
+    bool arrays[FUNC_MAX_ARGS];
+    char names[FUNC_MAX_ARGS][NAMEDATALEN];
+};
+
 // Finds cadence._<name>(oid, <arguments of fn>) and prepares it for calls.
-FmgrInfo* internal_function_for(FmgrInfo* self) {
+Gateway* internal_function_for(FmgrInfo* self) {
     return cadence::pg::pg_guard([&]() noexcept {
         HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(self->fn_oid));
         if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for function %u", self->fn_oid);
@@ -39,14 +58,101 @@ FmgrInfo* internal_function_for(FmgrInfo* self) {
         for (int i = 0; i < nargs; ++i) argtypes[i + 1] = proc->proargtypes.values[i];
         char* name = psprintf("_%s", NameStr(proc->proname));
         char* schema = get_namespace_name(proc->pronamespace);
+        auto* gateway = static_cast<Gateway*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(Gateway)));
+        Oid* types = nullptr;
+        char** names = nullptr;
+        char* modes = nullptr;
+        int all = get_func_arg_info(tuple, &types, &names, &modes);
+        for (int i = 0, in = 0; i < all && in < nargs; ++i) {
+            if (modes != nullptr && modes[i] != PROARGMODE_IN && modes[i] != PROARGMODE_INOUT &&
+                modes[i] != PROARGMODE_VARIADIC)
+                continue;
+            if (names != nullptr && names[i] != nullptr) {
+                strlcpy(gateway->names[in], names[i], NAMEDATALEN);
+                gateway->kinds[in] = cadence::core::input_kind_of(names[i]);
+                gateway->arrays[in] = OidIsValid(get_element_type(types[i]));
+            }
+            in++;
+        }
         ReleaseSysCache(tuple);
 
         List* qualified = list_make2(makeString(schema), makeString(name));
         Oid target = LookupFuncName(qualified, nargs + 1, argtypes, false);
-        auto* info = static_cast<FmgrInfo*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(FmgrInfo)));
-        fmgr_info_cxt(target, info, self->fn_mcxt);
-        return info;
+        gateway->target = static_cast<FmgrInfo*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(FmgrInfo)));
+        fmgr_info_cxt(target, gateway->target, self->fn_mcxt);
+        return gateway;
     });
+}
+
+// The size of a text or jsonb value as stored, without detoasting it.
+size_t stored_bytes(Datum value) {
+    return cadence::pg::pg_guard([&]() noexcept { return toast_raw_datum_size(value) - VARHDRSZ; });
+}
+
+// `value` (a text over the limit) cut at a character boundary, with a marker.
+Datum cut_text(Datum value, size_t limit, InputKind kind) {
+    std::string whole = cadence::pg::to_string(cadence::pg::pg_guard([&]() noexcept { return DatumGetTextPP(value); }));
+    int kept = cadence::pg::pg_guard([&]() noexcept {
+        return pg_mbcliplen(whole.data(), static_cast<int>(whole.size()), static_cast<int>(limit));
+    });
+    std::string cut = whole.substr(0, static_cast<size_t>(kept)) +
+                      cadence::core::cut_marker(whole.size() - static_cast<size_t>(kept), kind);
+    return PointerGetDatum(cadence::pg::to_text(cut));
+}
+
+// Refuses an argument over its limit (54000), or cuts it (error texts). `label`
+// names it in the message ("payloads[3]").
+Datum checked(Datum value, InputKind kind, const std::string& label) {
+    size_t limit = static_cast<size_t>(cadence::pg::input_limit(kind));
+    size_t bytes = stored_bytes(value);
+    if (bytes <= limit) return value;
+    if (cadence::core::cut_when_over(kind)) return cut_text(value, limit, kind);
+    throw cadence::core::Error(cadence::core::ErrorKind::limit_exceeded,
+                               cadence::core::too_large_message(label, bytes, kind, limit), {},
+                               cadence::core::too_large_hint(kind));
+}
+
+// Applies the input limits to the call's arguments (call->args[1..]).
+void check_inputs(const Gateway& gateway, FunctionCallInfo call, short nargs) {
+    for (short i = 0; i < nargs; ++i) {
+        InputKind kind = gateway.kinds[i];
+        NullableDatum& arg = call->args[i + 1];
+        if (kind == InputKind::unlimited || arg.isnull) continue;
+        if (!gateway.arrays[i]) {
+            arg.value = checked(arg.value, kind, gateway.names[i]);
+            continue;
+        }
+        ArrayType* array = nullptr;
+        Datum* elements = nullptr;
+        bool* nulls = nullptr;
+        int count = 0;
+        cadence::pg::pg_guard([&]() noexcept {
+            array = DatumGetArrayTypeP(arg.value);
+            int16 length;
+            bool by_value;
+            char align;
+            get_typlenbyvalalign(ARR_ELEMTYPE(array), &length, &by_value, &align);
+            deconstruct_array(array, ARR_ELEMTYPE(array), length, by_value, align, &elements, &nulls, &count);
+        });
+        bool changed = false;
+        for (int e = 0; e < count; ++e) {
+            if (nulls[e]) continue;
+            Datum kept = checked(elements[e], kind, std::string(gateway.names[i]) + "[" + std::to_string(e + 1) + "]");
+            changed = changed || kept != elements[e];
+            elements[e] = kept;
+        }
+        if (!changed) continue;
+        arg.value = cadence::pg::pg_guard([&]() noexcept {
+            int dims[1] = {count};
+            int lower[1] = {1};
+            int16 length;
+            bool by_value;
+            char align;
+            get_typlenbyvalalign(ARR_ELEMTYPE(array), &length, &by_value, &align);
+            return PointerGetDatum(construct_md_array(elements, nulls, 1, dims, lower, ARR_ELEMTYPE(array), length,
+                                                      by_value, align));
+        });
+    }
 }
 
 }  // namespace
@@ -54,20 +160,25 @@ FmgrInfo* internal_function_for(FmgrInfo* self) {
 // Every public API function: calls its internal twin with the caller's role id.
 CADENCE_SQL_FUNCTION(cadence_gateway) {
     cadence::pg::require_matching_extension_version();
-    auto* target = static_cast<FmgrInfo*>(fcinfo->flinfo->fn_extra);
-    if (target == nullptr) {
-        target = internal_function_for(fcinfo->flinfo);
-        fcinfo->flinfo->fn_extra = target;
+    auto* gateway = static_cast<Gateway*>(fcinfo->flinfo->fn_extra);
+    if (gateway == nullptr) {
+        gateway = internal_function_for(fcinfo->flinfo);
+        fcinfo->flinfo->fn_extra = gateway;
     }
     const Oid caller = GetUserId();
     const short nargs = fcinfo->nargs;
-    return cadence::pg::pg_guard([&]() noexcept {
-        auto call = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(nargs + 1)));
-        InitFunctionCallInfoData(*call, target, nargs + 1, fcinfo->fncollation, fcinfo->context,
+    auto call = cadence::pg::pg_guard([&]() noexcept {
+        auto made = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(nargs + 1)));
+        InitFunctionCallInfoData(*made, gateway->target, nargs + 1, fcinfo->fncollation, fcinfo->context,
                                  fcinfo->resultinfo);
-        call->args[0].value = ObjectIdGetDatum(caller);
-        call->args[0].isnull = false;
-        for (short i = 0; i < nargs; ++i) call->args[i + 1] = fcinfo->args[i];
+        made->args[0].value = ObjectIdGetDatum(caller);
+        made->args[0].isnull = false;
+        for (short i = 0; i < nargs; ++i) made->args[i + 1] = fcinfo->args[i];
+        return made;
+    });
+    // Every input is bounded before anything is stored: names, payloads, SQL, errors.
+    check_inputs(*gateway, call, nargs);
+    return cadence::pg::pg_guard([&]() noexcept {
         Datum result = FunctionCallInvoke(call);
         fcinfo->isnull = call->isnull;
         return result;

@@ -21,6 +21,10 @@ int max_databases = 8;
 int max_executors = 4;
 int executor_idle_timeout = 60;
 int run_stop_grace = 5000;
+int max_name_bytes = 1024;
+int max_payload_bytes = 4 * 1024 * 1024;
+int max_sql_bytes = 1024 * 1024;
+int max_error_bytes = 64 * 1024;
 char* executor_queue_limits = nullptr;
 bool fail_publication_for_tests = false;
 
@@ -81,6 +85,24 @@ void define_settings() {
         "ended by force once this has passed: its executor is terminated and the run recorded as "
         "timed out or canceled. 0 ends it at once.",
         &run_stop_grace, 5000, 0, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    // Superuser settings: a role cannot raise its own limits (ALTER ROLE ... SET can).
+    DefineCustomIntVariable(
+        "cadence.max_name_bytes", "Longest job name, queue name and worker name accepted.",
+        "A longer one is refused with SQLSTATE 54000.", &max_name_bytes, 1024, 64, 1024 * 1024, PGC_SUSET,
+        GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "cadence.max_payload_bytes", "Largest job payload and run result accepted.",
+        "A larger one is refused with SQLSTATE 54000.", &max_payload_bytes, 4 * 1024 * 1024, 1024,
+        1024 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "cadence.max_sql_bytes", "Longest SQL body of a job accepted.",
+        "A longer one is refused with SQLSTATE 54000.", &max_sql_bytes, 1024 * 1024, 1024, 1024 * 1024 * 1024,
+        PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "cadence.max_error_bytes", "Longest error text and traceback kept for a failed run.",
+        "A longer one is cut, with a marker saying how much was cut: a failure is always recorded.",
+        &max_error_bytes, 64 * 1024, 256, 1024 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr,
+        nullptr);
     DefineCustomBoolVariable(
         "cadence.publish_status", "Publish committed job status changes with NOTIFY cadence_status.",
         nullptr, &publish_status, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
@@ -96,6 +118,17 @@ void define_settings() {
         nullptr, &fail_publication_for_tests, false, PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
         nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("cadence");
+}
+
+int input_limit(core::InputKind kind) {
+    switch (kind) {
+    case core::InputKind::name: return max_name_bytes;
+    case core::InputKind::payload: return max_payload_bytes;
+    case core::InputKind::sql: return max_sql_bytes;
+    case core::InputKind::error: return max_error_bytes;
+    case core::InputKind::unlimited: break;
+    }
+    return 0;
 }
 
 bool database_allowed(const char* name) {

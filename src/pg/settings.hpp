@@ -1,6 +1,8 @@
 // pg_cadence's GUCs (all under the reserved prefix "cadence.").
 #pragma once
 
+#include "core/input_limits.hpp"
+
 namespace cadence::pg {
 
 // cadence.database_name: the databases served, comma-separated; "" for every
@@ -17,6 +19,14 @@ extern int executor_idle_timeout;
 // cadence.run_stop_grace: ms a SQL run may go on past its timeout or cancel before
 // its executor is ended by force (reloadable).
 extern int run_stop_grace;
+// cadence.max_{name,payload,sql,error}_bytes: the largest inputs the API accepts
+// (superuser; see core/input_limits.hpp).
+extern int max_name_bytes;
+extern int max_payload_bytes;
+extern int max_sql_bytes;
+extern int max_error_bytes;
+// The limit of an input kind, in bytes.
+int input_limit(core::InputKind kind);
 // cadence.executor_queue_limits: "queue=limit, ..." (reloadable).
 extern char* executor_queue_limits;
 // cadence.fail_publication_for_tests: the publisher's NOTIFY fails (tests only).

@@ -124,8 +124,19 @@ BEGIN
         RAISE EXCEPTION 'backoff % has months or years, which have no fixed length', backoff
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- Waits are at most a day (core/retry_policy): a longer backoff could only
+    -- push a retry past what a timestamp holds.
+    IF backoff > interval '1 day' THEN
+        RAISE EXCEPTION 'backoff must be at most 1 day (the longest wait between attempts), not %', backoff
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF timeout <= interval '0' THEN
         RAISE EXCEPTION 'timeout must be positive, not %', timeout
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- It becomes statement_timeout, an int of milliseconds.
+    IF timeout > interval '24 days' THEN
+        RAISE EXCEPTION 'timeout must be at most 24 days, not %', timeout
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 END $$;
@@ -356,6 +367,11 @@ BEGIN
     END IF;
     IF lease IS NULL OR lease <= interval '0' THEN
         RAISE EXCEPTION 'lease must be positive, not %', coalesce(lease::text, 'null')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A worker holds a run for a lease at a time and renews it with heartbeats.
+    IF lease > interval '7 days' THEN
+        RAISE EXCEPTION 'lease must be at most 7 days (renew it with cadence.heartbeat), not %', lease
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 END $$;

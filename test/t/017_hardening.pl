@@ -128,6 +128,79 @@ is($status->{publisher_pid}, sql('SELECT cadence.publisher_pid()'), 'cadence ser
 is(as_role('mallory', 'SELECT cadence.publisher_pid() IS NOT NULL'), 't', 'an ordinary role can read the publisher pid');
 $_->kill_kill for ($watch, $serve, $sse);
 
+# 4. Unbounded inputs: over its limit a value is refused with 54000 naming the
+#    argument, its size and the setting; an error text is cut with a marker.
+sub error_of {
+    my ($role, $q) = @_;
+    my ($rc, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\nSET ROLE $role;\n$q");
+    my ($line) = $err =~ /(ERROR:.*)$/m;
+    return $line // "no error (rc $rc)";
+}
+like(error_of('mallory', q{SELECT cadence.create_job(repeat('n', 2000), cadence.once(), payload => '{}')}),
+     qr/ERROR:  54000: name is 2000 bytes, more than cadence.max_name_bytes \(1024\)/, 'a 2,000-byte job name is refused');
+like(error_of('mallory', q{SELECT cadence.create_job('big', cadence.once(),
+                                                     payload => jsonb_build_object('x', repeat('x', 20 * 1024 * 1024)))}),
+     qr/ERROR:  54000: payload is \d+ bytes, more than cadence.max_payload_bytes \(4194304\)/, 'a 20 MB payload is refused');
+my $mb = as_role('mallory', q{SELECT cadence.create_job('one megabyte', cadence.once(),
+                                                        payload => jsonb_build_object('x', repeat('x', 1024 * 1024)))});
+ok($mb > 0, 'a 1 MB payload is accepted');
+like(error_of('mallory', q{SELECT cadence.create_job('big sql', cadence.once(), sql => 'SELECT 1 ' || repeat(' ', 20 * 1024 * 1024))}),
+     qr/ERROR:  54000: sql is \d+ bytes, more than cadence.max_sql_bytes \(1048576\)/, 'a 20 MB SQL body is refused');
+like(error_of('mallory', q{SELECT cadence.create_jobs(ARRAY['fine', repeat('n', 5000)], cadence.once())}),
+     qr/ERROR:  54000: names\[2\] is 5000 bytes/, 'create_jobs names the oversized entry');
+like(error_of('mallory', q{SELECT * FROM cadence.claim('default', repeat('w', 1024 * 1024))}),
+     qr/ERROR:  54000: worker is 1048576 bytes, more than cadence.max_name_bytes/, 'a 1 MB worker name is refused');
+my $held = as_role('mallory', q{SELECT cadence.create_job('to fail', cadence.once(), payload => '{}', max_attempts => 1)});
+$node->poll_query_until('postgres', "SELECT status = 'scheduled' FROM cadence.jobs_status WHERE job_id = $held");
+as_role('mallory', q{SELECT count(*) FROM cadence.claim('default', 'w1', 10)});
+like(error_of('mallory', "SELECT cadence.complete($held, 'w1', jsonb_build_object('x', repeat('x', 20 * 1024 * 1024)))"),
+     qr/ERROR:  54000: result is \d+ bytes, more than cadence.max_payload_bytes/, 'a 20 MB result is refused');
+as_role('mallory', "SELECT cadence.fail($held, 'w1', repeat('e', 2 * 1024 * 1024), repeat('t', 100000))");
+is(sql("SELECT status FROM cadence.jobs_status WHERE job_id = $held"), 'fatal', 'a 2 MB error is recorded');
+like(sql("SELECT octet_length(details ->> 'error') || ' ' || right(details ->> 'error', 60) FROM cadence.job_events
+          WHERE job_id = $held ORDER BY id DESC LIMIT 1"),
+     qr/^65590 e+ \[\.\.\. 2031616 more bytes cut: cadence.max_error_bytes\]$/, 'cut to 64 kB, with a marker saying how much');
+like(sql("SELECT right(details ->> 'traceback', 50) FROM cadence.job_events WHERE job_id = $held ORDER BY id DESC LIMIT 1"),
+     qr/34464 more bytes cut: cadence.max_error_bytes\]$/, 'the traceback too');
+my $raiser = as_role('mallory', q{SELECT cadence.create_job('raiser', cadence.once(), max_attempts => 1,
+    sql => $b$DO $d$ BEGIN RAISE EXCEPTION '%', repeat('r', 2 * 1024 * 1024); END $d$$b$)});
+is(ended($raiser), 'fatal', 'a SQL job raising a 2 MB error fails');
+is(sql("SELECT octet_length(details ->> 'error') || ' ' || right(details ->> 'error', 55) FROM cadence.job_events
+         WHERE job_id = $raiser ORDER BY id DESC LIMIT 1"),
+   '65590 r [... 2031616 more bytes cut: cadence.max_error_bytes]', 'its error is kept cut, with a marker');
+
+# 5. Durations whose use could overflow are refused where they are given; fail()
+#    never raises on a run its caller holds.
+like(error_of('mallory', q{SELECT cadence.create_job('slow retry', cadence.once(), payload => '{}', backoff => '100000000 days')}),
+     qr/ERROR:  22023: backoff must be at most 1 day/, 'a backoff over a day is refused');
+like(error_of('mallory', q{SELECT cadence.create_job('long', cadence.once(), sql => 'SELECT 1', timeout => '30 days')}),
+     qr/ERROR:  22023: timeout must be at most 24 days/, 'a timeout over 24 days is refused');
+like(error_of('mallory', q{SELECT * FROM cadence.claim('default', 'w', 1, '8 days')}),
+     qr/ERROR:  22023: lease must be at most 7 days/, 'a lease over 7 days is refused');
+my $old = as_role('mallory', q{SELECT cadence.create_job('old row', cadence.once(), payload => '{}', max_attempts => 5)});
+sql("UPDATE cadence.jobs SET backoff = '100000000 days' WHERE id = $old");  # as 0.1.0 accepted it
+$node->poll_query_until('postgres', "SELECT status = 'scheduled' FROM cadence.jobs_status WHERE job_id = $old");
+as_role('mallory', q{SELECT count(*) FROM cadence.claim('default', 'w2', 10)});
+as_role('mallory', "SELECT cadence.fail($old, 'w2', 'boom')");
+is(sql("SELECT status || ' ' || (run_at - now() < interval '29 hours') FROM cadence.jobs_status WHERE job_id = $old"),
+   'error true', "fail() of a job with a 0.1.0-sized backoff retries within a day instead of raising");
+
+# 6. Another role's job that is row-locked: every lifecycle function answers 42704
+#    at once, as for a job that does not exist, instead of waiting on the lock.
+my $locked = as_role('alice', q{SELECT cadence.create_job('locked', cadence.every('1 hour'), payload => '{}')});
+my $holder = $node->background_psql('postgres');
+$holder->query_safe("SET ROLE alice; BEGIN; SELECT cadence.pause_job($locked);");
+for my $call ("cancel_job($locked)", "pause_job($locked)", "resume_job($locked)", "run_job_now($locked)",
+              "delete_job($locked)", "alter_job($locked, name => 'x')", "heartbeat($locked, 'w')",
+              "complete($locked, 'w')", "fail($locked, 'w', 'e')") {
+    like(error_of('mallory', "SET lock_timeout = '5s'; SELECT cadence.$call"),
+         qr/ERROR:  42704: job $locked does not exist/, "$call on a locked job of another role: 42704, no wait");
+}
+is(as_role('mallory', "SET lock_timeout = '5s'; SELECT refused FROM cadence.complete_batch(ARRAY[$locked], 'w')"),
+   "job $locked does not exist", 'complete_batch refuses it as a job that does not exist, without waiting');
+$holder->query_safe('COMMIT');
+$holder->quit;
+
 is(sql('SELECT count(*) FROM cadence.verify()'), '0', 'cadence.verify() is empty');
 $node->stop;
 done_testing();

@@ -36,7 +36,8 @@ TEST(Error, IsCaughtAsStdException) {
 
 TEST(Error, EveryKindHasADistinctName) {
     const ErrorKind kinds[] = {ErrorKind::invalid_parameter,
-                               ErrorKind::not_found, ErrorKind::wrong_state, ErrorKind::internal};
+                               ErrorKind::not_found, ErrorKind::wrong_state, ErrorKind::limit_exceeded,
+                               ErrorKind::internal};
     std::set<std::string_view> names;
     for (ErrorKind kind : kinds) names.insert(to_string(kind));
     EXPECT_EQ(names.size(), std::size(kinds));
