@@ -140,6 +140,7 @@ class StatusListener {
         this.otherEvents = 0;
         this.otherJobs = 0;
         this.resyncs = 0;
+        this.bulkRanges = 0;
         this.unparsable = 0;
         this.lastAt = now();
         this.waiter = null;
@@ -154,6 +155,11 @@ class StatusListener {
             return;
         }
         for (const x of Array.isArray(messages) ? messages : [messages]) {
+            if (x?.type === "resync" && x.first_event_id !== undefined) {
+                // A bulk change (the job making below): its events are in the log, by id.
+                this.bulkRanges++;
+                continue;
+            }
             if (x?.type === "resync") {
                 this.resyncs++;
                 this.resyncsByPhase.set(this.phase, (this.resyncsByPhase.get(this.phase) ?? 0) + 1);
@@ -211,9 +217,9 @@ async function quiesce() {
 }
 
 async function makeCadenceJobs(n) {
-    // In transactions of at most 5,000 jobs: one transaction's events must fit the
-    // publisher's hand-off ring (cadence.status_queue_size, 16384 by default), or
-    // listeners get a resync; then a moment for the scheduler to take them in.
+    // In transactions of 5,000 jobs, each published as a ranged resync (a bulk
+    // change: more events than an eighth of cadence.status_queue_size); then a
+    // moment for the scheduler to take them in.
     const ids = new Set();
     for (let made = 0; made < n; made += 5000) {
         const r = await creator.query({
@@ -351,10 +357,9 @@ const cadenceWorkers = {
 };
 
 async function cadenceRun(label, kind) {
-    // Making N jobs in one transaction hands N events to the publisher's ring in
-    // shared memory even with publication off (the scheduler reads them there):
-    // more than cadence.status_queue_size (16384 by default) overflow it, and
-    // listeners get a resync. It comes before the clock starts, and is reported.
+    // Making the jobs is a bulk change, announced (even with publication off, the
+    // scheduler reads it) as a ranged resync, which the listener counts apart.
+    // It comes before the clock starts.
     listener.phase = `${label}: making its jobs in one statement (publication off), before the clock`;
     const ids = await makeCadenceJobs(N);
     rule(ids.size === N, `${label}: made ${ids.size} jobs, not ${N}`);

@@ -99,7 +99,8 @@ private:
                          std::string("{\"listening\":") + (context_.hub.listening() ? "true" : "false") +
                              ",\"streams\":" + std::to_string(context_.hub.subscribers()) +
                              ",\"publisher_pid\":" + (publisher ? std::to_string(*publisher) : "null") +
-                             ",\"forged_notifications\":" + std::to_string(context_.hub.forged()) + "}"};
+                             ",\"forged_notifications\":" + std::to_string(context_.hub.forged()) +
+                             ",\"resyncs\":" + std::to_string(context_.hub.resyncs()) + "}"};
     }
 
     // With --token: "Authorization: Bearer TOKEN", or ?access_token=TOKEN on the

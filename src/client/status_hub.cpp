@@ -124,7 +124,7 @@ void StatusHub::on_readable() {
         auto parsed = core::serve::parse_status_notification(notify->extra);
         int sender = notify->be_pid;
         PQfreemem(notify);
-        if (!parsed) parsed = StatusNotification{{}, true};
+        if (!parsed) parsed = StatusNotification{{}, true, {}};
         enqueue(Received{sender, std::move(*parsed)});
     }
     if (PQstatus(conn_) == CONNECTION_BAD) return lost(pg_message(PQerrorMessage(conn_)));
@@ -205,6 +205,29 @@ void StatusHub::dispatch_next() {
         }
         auto notification = std::move(queue_.front().notification);
         queue_.pop_front();
+        if (!notification.ranges.empty()) {
+            // Another role's bulk change must not make this gateway's streams replay:
+            // replay only when the role sees one of the range's events.
+            deliver(notification.events);
+            if (notification.resync || !filter_) {
+                resync_all();
+                continue;
+            }
+            std::string condition;
+            for (const auto& [first, last] : notification.ranges)
+                condition += (condition.empty() ? "" : " OR ") + std::string("id BETWEEN ") + std::to_string(first) +
+                             " AND " + std::to_string(last);
+            dispatching_ = true;
+            auto alive = alive_;
+            pool_.query("SELECT EXISTS (SELECT FROM cadence.job_events WHERE " + condition + ")", {},
+                        [this, alive](PgOutcome outcome) {
+                            if (!*alive) return;
+                            dispatching_ = false;
+                            if (!outcome.ok || outcome.scalar() != std::optional<std::string>("f")) resync_all();
+                            dispatch_next();
+                        });
+            return;
+        }
         if (!filter_ || notification.events.empty()) {
             deliver(notification.events);
             if (notification.resync) resync_all();
@@ -250,6 +273,7 @@ void StatusHub::deliver(const std::vector<StreamEvent>& events) {
 }
 
 void StatusHub::resync_all() {
+    resyncs_++;
     auto copy = subscribers_;
     for (auto& [raw, weak] : copy)
         if (auto s = weak.lock()) s->on_resync();

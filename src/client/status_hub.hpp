@@ -49,6 +49,8 @@ public:
     // Notifications dropped because another process than the publisher sent them.
     std::uint64_t forged() const { return publisher_.dropped(); }
     std::optional<int> publisher_pid() const { return publisher_.publisher(); }
+    // Times the streams were told to replay from the event log.
+    std::uint64_t resyncs() const { return resyncs_; }
 
 private:
     enum class State { idle, connecting, listen_sent, listening, stopped };
@@ -85,6 +87,7 @@ private:
     // Notifications wait here while one is being filtered, so order is kept.
     std::deque<Received> queue_;
     core::PublisherCheck publisher_;
+    std::uint64_t resyncs_ = 0;
     bool dispatching_ = false;
     bool filter_ = true;  // the role might not see every job: check each event
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

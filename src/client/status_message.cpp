@@ -25,6 +25,7 @@ StatusNotification parse_status_notification(std::string_view payload) {
     if (!decoded) throw PayloadError("notification payload is not a JSON array: " + excerpt(payload));
     StatusNotification result;
     result.resync = decoded->resync;
+    result.ranges = decoded->ranges;
     for (auto& e : decoded->events) {
         result.events.push_back(WatchEvent{e.event_id, e.job_id, std::move(e.event), std::move(e.status),
                                            e.attempt, std::move(e.queue), std::move(e.at)});

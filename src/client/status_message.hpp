@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cadence::client {
@@ -27,6 +28,8 @@ struct WatchEvent {
 struct StatusNotification {
     std::vector<WatchEvent> events;
     bool resync = false;
+    // Event id ranges (first, last) of bulk changes, to be read from the log.
+    std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
 };
 
 // A payload that is not the documented JSON array.

@@ -28,7 +28,13 @@ std::optional<StatusNotification> parse_status_notification(std::string_view pay
         if (!message.is_object()) continue;
         auto type = message.value("type", std::string());
         if (type == "resync") {
-            out.resync = true;
+            auto first = message.find("first_event_id");
+            auto last = message.find("last_event_id");
+            if (first != message.end() && last != message.end() && first->is_number_integer() &&
+                last->is_number_integer())
+                out.ranges.emplace_back(first->get<std::int64_t>(), last->get<std::int64_t>());
+            else
+                out.resync = true;
         } else if (type == "status") {
             try {
                 StreamEvent e;

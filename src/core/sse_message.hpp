@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cadence::core::serve {
@@ -36,6 +37,8 @@ inline constexpr std::string_view sse_keepalive = ": keepalive\n\n";
 struct StatusNotification {
     std::vector<StreamEvent> events;
     bool resync = false;
+    // Ranged resyncs: a bulk change's events, to be read from the log by id.
+    std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
 };
 std::optional<StatusNotification> parse_status_notification(std::string_view payload);
 

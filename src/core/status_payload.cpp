@@ -18,7 +18,7 @@ std::string encode_status_event(const StatusEvent& event) {
 }
 
 std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& events, bool resync,
-                                               std::size_t max_bytes) {
+                                               std::size_t max_bytes, const std::vector<EventRange>& ranges) {
     static const std::string resync_message = "{\"type\":\"resync\"}";
     std::vector<std::string> payloads;
     std::string current;
@@ -31,6 +31,9 @@ std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& e
         current += message;
     };
     for (const auto& event : events) add(encode_status_event(event));
+    for (const auto& range : ranges)
+        add("{\"type\":\"resync\",\"first_event_id\":" + std::to_string(range.first_event_id) +
+            ",\"last_event_id\":" + std::to_string(range.last_event_id) + "}");
     if (resync) add(resync_message);
     if (!current.empty()) payloads.push_back(current + "]");
     return payloads;

@@ -32,9 +32,19 @@ inline constexpr std::size_t max_payload_bytes = 7900;
 // One message as JSON.
 std::string encode_status_event(const StatusEvent& event);
 
-// Packs the events, in order, into as few payloads as fit max_bytes each; with
-// `resync`, a resync message follows the last event.
+// The events of one transaction that changed too many jobs to publish them one by
+// one (more than an eighth of the hand-off ring): listeners read them from the log.
+struct EventRange {
+    std::int64_t first_event_id = 0;
+    std::int64_t last_event_id = 0;
+};
+
+// Packs the events, in order, into as few payloads as fit max_bytes each; then a
+// ranged resync message per range ({"type":"resync","first_event_id":..,
+// "last_event_id":..}: replay those ids); with `resync`, a resync message (replay
+// everything since the last event seen) follows the last event.
 std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& events, bool resync,
-                                               std::size_t max_bytes = max_payload_bytes);
+                                               std::size_t max_bytes = max_payload_bytes,
+                                               const std::vector<EventRange>& ranges = {});
 
 }  // namespace cadence::core

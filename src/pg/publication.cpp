@@ -60,6 +60,7 @@ struct RingEntry {
     uint8 status;
     bool publish;  // false when cadence.publish_status was off for the writer
     bool by_publisher;  // written by the scheduler itself, which knows its own changes
+    int32 bulk_count;   // > 0: a bulk change of this many events, ids event_id..job_id
     char queue[64];
 };
 
@@ -138,6 +139,17 @@ void push_committed() noexcept {
         stop_runs_of(ended);
     } catch (...) {
         // Out of memory: the executor finds out when it records the run, and rolls it back.
+    }
+    // A transaction of more events than an eighth of the ring (another role's
+    // create_jobs of 100,000, say) takes one entry: listeners read its events from
+    // the log by id, and those who see none of its jobs are not pushed into a
+    // resync. The scheduler's own fires are published one by one.
+    if (!am_publisher && pending.size() > std::max<size_t>(64, ring->capacity / 8)) {
+        RingEntry bulk = pending.front().entry;
+        bulk.job_id = pending.back().entry.event_id;
+        bulk.bulk_count = static_cast<int32>(std::min<size_t>(pending.size(), INT32_MAX));
+        pending.resize(1);
+        pending.front().entry = bulk;
     }
     int procno;
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);
@@ -226,6 +238,7 @@ void stop_publishing() noexcept {
 Drained drain_and_publish() {
     Drained drained;
     std::vector<core::StatusEvent> events;
+    std::vector<core::EventRange> ranges;
     bool resync = false;
     for (;;) {
         std::vector<RingEntry> batch;
@@ -244,6 +257,11 @@ Drained drain_and_publish() {
 
         for (const RingEntry& e : batch) {
             if (e.database != MyDatabaseId) continue;
+            if (e.bulk_count > 0) {
+                drained.bulk_ranges.push_back({e.event_id, e.job_id});
+                if (e.publish) ranges.push_back({e.event_id, e.job_id});
+                continue;
+            }
             // The scheduler's own fires set its map already, from their results.
             if (!e.by_publisher) drained.job_ids.push_back(e.job_id);
             if (!e.publish) continue;
@@ -257,9 +275,11 @@ Drained drain_and_publish() {
     drained.overflowed = resync;
     drained.published = static_cast<int>(events.size());
     // While publication fails, each pass tries again (with the resync owed) until it works.
-    if (events.empty() && !resync && !publication_failing && pending_wakes.empty()) return drained;
+    if (events.empty() && ranges.empty() && !resync && !publication_failing && pending_wakes.empty())
+        return drained;
 
-    std::vector<std::string> payloads = core::encode_status_batches(events, resync || publication_failing);
+    std::vector<std::string> payloads =
+        core::encode_status_batches(events, resync || publication_failing, core::max_payload_bytes, ranges);
     try {
         pg_guard([&]() noexcept {
             begin_worker_transaction();

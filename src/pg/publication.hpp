@@ -6,6 +6,7 @@
 #pragma once
 #include "pg/postgres.hpp"
 
+#include <utility>
 #include <vector>
 
 namespace cadence::pg {
@@ -37,6 +38,8 @@ void stop_publishing() noexcept;
 // many were published.
 struct Drained {
     std::vector<int64> job_ids;
+    // Bulk changes (first, last event id): their jobs are found in the event log.
+    std::vector<std::pair<int64, int64>> bulk_ranges;
     bool overflowed = false;
     int published = 0;
 };

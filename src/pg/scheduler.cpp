@@ -468,7 +468,15 @@ void take_in_changes() {
         }
     } else if (drained.overflowed) {
         load_all_timers(true);
-    } else if (!drained.job_ids.empty()) {
+    } else if (!drained.job_ids.empty() || !drained.bulk_ranges.empty()) {
+        // A bulk change's jobs are those of its events.
+        for (const auto& [first, last] : drained.bulk_ranges) {
+            auto rows = query_timers(
+                "SELECT DISTINCT job_id, NULL::timestamptz, NULL, NULL FROM cadence.job_events "
+                "WHERE id BETWEEN $1[1] AND $1[2]",
+                {first, last});
+            for (const TimerRow& row : rows) drained.job_ids.push_back(row.job_id);
+        }
         refresh(std::move(drained.job_ids));
         publish_stats();
     }

@@ -25,6 +25,7 @@ int max_name_bytes = 1024;
 int max_payload_bytes = 4 * 1024 * 1024;
 int max_sql_bytes = 1024 * 1024;
 int max_error_bytes = 64 * 1024;
+int max_jobs_per_role = 0;
 char* executor_queue_limits = nullptr;
 bool fail_publication_for_tests = false;
 
@@ -98,6 +99,10 @@ void define_settings() {
         "cadence.max_sql_bytes", "Longest SQL body of a job accepted.",
         "A longer one is refused with SQLSTATE 54000.", &max_sql_bytes, 1024 * 1024, 1024, 1024 * 1024 * 1024,
         PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "cadence.max_jobs_per_role", "Most jobs one role may own; 0 for no cap.",
+        "Creating more is refused with SQLSTATE 54000. Members of cadence_admin are exempt.",
+        &max_jobs_per_role, 0, 0, INT_MAX, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "cadence.max_error_bytes", "Longest error text and traceback kept for a failed run.",
         "A longer one is cut, with a marker saying how much was cut: a failure is always recorded.",

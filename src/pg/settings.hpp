@@ -25,6 +25,8 @@ extern int max_name_bytes;
 extern int max_payload_bytes;
 extern int max_sql_bytes;
 extern int max_error_bytes;
+// cadence.max_jobs_per_role: jobs a role may own, 0 for no cap (read by the SQL).
+extern int max_jobs_per_role;
 // The limit of an input kind, in bytes.
 int input_limit(core::InputKind kind);
 // cadence.executor_queue_limits: "queue=limit, ..." (reloadable).

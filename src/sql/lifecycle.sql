@@ -155,6 +155,8 @@ CREATE OR REPLACE FUNCTION cadence._new_jobs(caller oid, names text[], trigger j
     AS $$
 DECLARE
     bad int;
+    quota bigint;
+    owned bigint;
 BEGIN
     IF names IS NULL OR array_position(names, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'job name must not be null' USING ERRCODE = 'null_value_not_allowed';
@@ -185,6 +187,20 @@ BEGIN
     END IF;
     PERFORM cadence._check_settings(NULL, queue, max_attempts, backoff, timeout);
     trigger := cadence._validated_trigger(trigger);
+    -- cadence.max_jobs_per_role (0: no cap); members of cadence_admin are exempt.
+    quota := current_setting('cadence.max_jobs_per_role')::bigint;
+    IF quota > 0 AND NOT pg_has_role(caller, 'cadence_admin', 'USAGE') THEN
+        -- One creator of the role's jobs at a time, so that two cannot both pass the count.
+        INSERT INTO cadence.owner_turns VALUES (caller) ON CONFLICT DO NOTHING;
+        PERFORM FROM cadence.owner_turns t WHERE t.owner = caller FOR UPDATE;
+        owned := (SELECT count(*) FROM cadence.jobs_status s WHERE s.owner = caller::regrole);
+        IF owned + cardinality(names) > quota THEN
+            RAISE EXCEPTION 'role % owns % jobs: % more would exceed cadence.max_jobs_per_role (%)',
+                caller::regrole, owned, cardinality(names), quota
+                USING ERRCODE = 'program_limit_exceeded',
+                      HINT = 'Delete jobs that are done with (cadence.delete_job), or ask a superuser to raise the cap.';
+        END IF;
+    END IF;
 
     RETURN QUERY
     WITH input AS (

@@ -118,3 +118,7 @@ CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON cadence.job_events
 -- an advisory lock and would stall the executors.)
 CREATE TABLE cadence.executor_queue_turns (queue text PRIMARY KEY);
 REVOKE ALL ON cadence.executor_queue_turns FROM PUBLIC;
+-- One row per role that created jobs under cadence.max_jobs_per_role: its
+-- creations lock it in turn, so that the cap holds under concurrent creates.
+CREATE TABLE cadence.owner_turns (owner oid PRIMARY KEY);
+REVOKE ALL ON cadence.owner_turns FROM PUBLIC;

@@ -17,6 +17,7 @@ $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'pg_cadence'
 cadence.max_executors = 2
 cadence.run_stop_grace = '1s'
+cadence.status_queue_size = 4096
 });
 $node->start;
 sub sql { return $node->safe_psql('postgres', $_[0]); }
@@ -200,6 +201,55 @@ is(as_role('mallory', "SET lock_timeout = '5s'; SELECT refused FROM cadence.comp
    "job $locked does not exist", 'complete_batch refuses it as a job that does not exist, without waiting');
 $holder->query_safe('COMMIT');
 $holder->quit;
+
+# 7. One role's bulk change: mallory creates 5,000 jobs in one statement, more than
+#    the hand-off ring holds (4,096 here). alice's gateway is not pushed into a
+#    resync; a superuser's watch reads all 5,000 from the log by their ids; the
+#    scheduler takes them all up without reloading its map.
+my $alice_port = PostgreSQL::Test::Cluster::get_free_port();
+my $alice_base = "http://127.0.0.1:$alice_port";
+my ($alice_out, $alice_err, $all_out, $all_err) = ('', '', '', '');
+my $alice_serve = IPC::Run::start([ $client, 'serve', '--listen', "127.0.0.1:$alice_port",
+                                    '--dsn', $node->connstr('postgres') . ' user=alice' ],
+                                  '>', \$alice_out, '2>', \$alice_err);
+for (1 .. 100) { last if `curl -s $alice_base/api/v1/status` =~ /"listening":true/; usleep(100_000); }
+my $all_watch = IPC::Run::start([ $client, 'watch', '--dsn', $dsn, '--all' ], '>', \$all_out, '2>', \$all_err);
+my $alice_job = as_role('alice', q{SELECT cadence.create_job('alice before', cadence.once(), payload => '{}')});
+my $deadline = time + 30;
+until ($all_out =~ /"job_id":$alice_job\b/ || time > $deadline) { pump_all($all_watch, $alice_serve); usleep(20_000); }
+my $resyncs = sql('SELECT resyncs FROM cadence.scheduler');
+as_role('mallory', q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'bulk ' || i FROM generate_series(1, 5000) i),
+                                                          cadence.once(now() + interval '1 hour'))});
+my $alice_after = as_role('alice', q{SELECT cadence.create_job('alice after', cadence.once(), payload => '{}')});
+$deadline = time + 60;
+until ((() = $all_out =~ /"event":"scheduled"[^\n]*"queue":"default"/g) >= 5002 || time > $deadline) {
+    pump_all($all_watch, $alice_serve);
+    usleep(50_000);
+}
+my $bulk_seen = () = $all_out =~ /"event":"scheduled"/g;
+cmp_ok($bulk_seen, '>=', 5002, "a superuser's watch read the 5,000 events of the bulk change from the log ($bulk_seen scheduled events)");
+my $alice_status = decode_json(`curl -s $alice_base/api/v1/status`);
+is($alice_status->{resyncs}, 0, "alice's gateway was not pushed into a resync by mallory's bulk change");
+is(sql(q{SELECT count(*) FROM cadence.timers t JOIN cadence.jobs j ON j.id = t.job_id WHERE j.name LIKE 'bulk %'}),
+   '5000', 'the scheduler took up the 5,000 new timers');
+is(sql('SELECT resyncs FROM cadence.scheduler'), $resyncs, 'without reloading its map');
+$_->kill_kill for ($alice_serve, $all_watch);
+
+# 8. A quota: cadence.max_jobs_per_role caps the jobs a role owns (cadence_admin exempt).
+sql(q{ALTER SYSTEM SET cadence.max_jobs_per_role = 6000; SELECT pg_reload_conf()});
+$node->poll_query_until('postgres', q{SELECT current_setting('cadence.max_jobs_per_role') = '6000'});
+my $owned = sql(q{SELECT count(*) FROM cadence.jobs_status WHERE owner = 'mallory'::regrole});
+like(error_of('mallory', q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'more ' || i FROM generate_series(1, 1000) i),
+                                                                    cadence.once())}),
+     qr/ERROR:  54000: role mallory owns $owned jobs: 1000 more would exceed cadence.max_jobs_per_role \(6000\)/,
+     'over the cap, creation is refused with 54000 naming the cap');
+ok(as_role('mallory', q{SELECT cadence.create_job('one more', cadence.once(), payload => '{}')}) > 0,
+   'under the cap, a job is created');
+sql(q{GRANT cadence_admin TO alice});
+is(as_role('alice', q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'admin ' || i FROM generate_series(1, 7000) i),
+                                                               cadence.once(now() + interval '1 hour'))}),
+   '7000', 'a member of cadence_admin is exempt');
+sql(q{REVOKE cadence_admin FROM alice; ALTER SYSTEM RESET cadence.max_jobs_per_role; SELECT pg_reload_conf()});
 
 is(sql('SELECT count(*) FROM cadence.verify()'), '0', 'cadence.verify() is empty');
 $node->stop;

@@ -43,6 +43,16 @@ TEST(StatusNotification, DecodesWhatThePublisherEncodes) {
     EXPECT_EQ(sse_message(decoded->events[0]), sse_message(sample()));
 }
 
+TEST(StatusNotification, ARangedResyncNamesTheIdsToRead) {
+    auto decoded = parse_status_notification(
+        R"([{"type":"resync","first_event_id":100,"last_event_id":5099},{"type":"resync","first_event_id":"x"}])");
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->ranges.size(), 1u);
+    EXPECT_EQ(decoded->ranges[0], std::make_pair(std::int64_t{100}, std::int64_t{5099}));
+    // A range it cannot read asks for a full resync.
+    EXPECT_TRUE(decoded->resync);
+}
+
 TEST(StatusNotification, ResyncAloneAndGarbage) {
     auto resync = parse_status_notification(R"([{"type":"resync"}])");
     ASSERT_TRUE(resync);

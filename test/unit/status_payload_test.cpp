@@ -55,6 +55,15 @@ TEST(StatusPayload, ResyncFollowsTheLastEvent) {
     EXPECT_TRUE(encode_status_batches({}, false).empty());
 }
 
+TEST(StatusPayload, ABulkChangeIsARangedResyncBeforeAFullOne) {
+    auto payloads = encode_status_batches({event(1)}, true, max_payload_bytes, {{100, 5099}, {6000, 6001}});
+    ASSERT_EQ(payloads.size(), 1u);
+    EXPECT_EQ(payloads[0], "[" + encode_status_event(event(1)) +
+                               R"(,{"type":"resync","first_event_id":100,"last_event_id":5099})"
+                               R"(,{"type":"resync","first_event_id":6000,"last_event_id":6001})"
+                               R"(,{"type":"resync"}])");
+}
+
 TEST(StatusPayload, SmallLimitsStillMakeProgress) {
     auto payloads = encode_status_batches({event(1), event(2), event(3)}, false, 10);
     EXPECT_EQ(payloads.size(), 3u);  // one event each, even when one alone exceeds the limit

@@ -28,3 +28,7 @@ ALTER TABLE cadence.job_events ADD COLUMN queue text;
 ALTER TABLE cadence.job_events DISABLE TRIGGER append_only;
 UPDATE cadence.job_events e SET queue = j.queue FROM cadence.jobs j WHERE j.id = e.job_id;
 ALTER TABLE cadence.job_events ENABLE TRIGGER append_only;
+
+-- cadence.max_jobs_per_role: a role's creations take turns on its row.
+CREATE TABLE cadence.owner_turns (owner oid PRIMARY KEY);
+REVOKE ALL ON cadence.owner_turns FROM PUBLIC;
