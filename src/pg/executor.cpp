@@ -938,7 +938,10 @@ void tend_executors() {
         LWLockRelease(pool->lock);
     }
     int wanted = static_cast<int>(pg_atomic_exchange_u32(&shared_state()->replacements_wanted, 0));
-    if (wanted > 0 || waiting_runs > 0 || !lost.empty()) serve_runs(wanted);
+    // An executor that ended did not claim again after its run, as one that
+    // finishes does: a run it kept waiting (its queue's limit) needs another to look.
+    wanted += static_cast<int>(lost.size());
+    if (wanted > 0 || waiting_runs > 0) serve_runs(wanted);
 }
 
 void recover_runs_of_gone_executors() {

@@ -49,6 +49,9 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION cadence.verify_timers() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadence.verify_timers() TO cadence_admin;
+-- It recomputes timers as its caller: _timer only computes, from its arguments.
+GRANT EXECUTE ON FUNCTION cadence._timer(text, boolean, text, jsonb, timestamptz, timestamptz, timestamptz,
+                                         timestamptz) TO cadence_admin;
 
 -- Recomputes each job's status from the event log and returns every disagreement
 -- with cadence.jobs_status (none, in a healthy database).

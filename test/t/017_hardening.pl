@@ -86,6 +86,23 @@ pass('the canceled run that caught its cancel was ended by force');
 is(sql("SELECT count(*) FROM cadence.job_events WHERE job_id = $canceled AND event = 'canceled'"), '1',
    'the canceled run is recorded once');
 
+# While it stops, a canceled run keeps its place in its queue's limit: the next
+# run of the queue waits for the executor to be ended.
+sql(q{ALTER SYSTEM SET cadence.executor_queue_limits = 'limited=1'; SELECT pg_reload_conf()});
+my $limited = as_role('mallory', "SELECT cadence.create_job('stubborn 4', cadence.once(), sql => \$b\$$stubborn\$b\$,
+                                                            queue => 'limited', max_attempts => 1)");
+$node->poll_query_until('postgres', "SELECT count(*) = 1 FROM cadence.executors WHERE job_id = $limited")
+    or die 'the limited run never started';
+my $waiting = as_role('alice', q{SELECT cadence.create_job('next in limited', cadence.once(), sql => 'SELECT 1',
+                                                           queue => 'limited')});
+as_role('mallory', "SELECT cadence.cancel_job($limited)");
+usleep(300_000);
+is(sql("SELECT (SELECT state FROM cadence.executors WHERE job_id = $limited) || ' ' || status
+        FROM cadence.jobs_status WHERE job_id = $waiting"), 'stopping scheduled',
+   "while the canceled run stops, the queue's next run waits (limit 1)");
+is(ended($waiting), 'completed', 'and runs once the stopping run is ended');
+sql(q{ALTER SYSTEM RESET cadence.executor_queue_limits; SELECT pg_reload_conf()});
+
 # 3. Forged notifications. Any role may NOTIFY cadence_status: cadence watch and
 #    cadence serve (and so the jobs page, fed by its streams) take only what the
 #    publisher sends (cadence.publisher_pid()), and serve counts what it dropped.
@@ -250,6 +267,67 @@ is(as_role('alice', q{SELECT count(*) FROM cadence.create_jobs(ARRAY(SELECT 'adm
                                                                cadence.once(now() + interval '1 hour'))}),
    '7000', 'a member of cadence_admin is exempt');
 sql(q{REVOKE cadence_admin FROM alice; ALTER SYSTEM RESET cadence.max_jobs_per_role; SELECT pg_reload_conf()});
+
+# 9. A run that returns 300 MB of rows: its executor discards them as they come.
+sql(q{CREATE TABLE public.marks (what text, pid int); GRANT INSERT ON public.marks TO mallory});
+my $rows_job = as_role('mallory', q{SELECT cadence.create_job('300 MB of rows', cadence.once(), max_attempts => 1, sql => $b$
+    INSERT INTO public.marks VALUES ('start', pg_backend_pid()); COMMIT;
+    SELECT repeat('x', 1000) FROM generate_series(1, 300000);
+    INSERT INTO public.marks VALUES ('rows returned', 0); COMMIT;
+    SELECT pg_sleep(60)$b$)});
+$node->poll_query_until('postgres', q{SELECT count(*) = 1 FROM public.marks WHERE what = 'start'})
+    or die 'the rows job never started';
+my $rows_pid = sql(q{SELECT pid FROM public.marks WHERE what = 'start'});
+sub peak_kb { my ($pid) = @_; open(my $f, '<', "/proc/$pid/status") or return -1;
+              while (<$f>) { return $1 if /^VmHWM:\s+(\d+)/; } return -1; }
+my $peak_before = peak_kb($rows_pid);
+$node->poll_query_until('postgres', q{SELECT count(*) = 1 FROM public.marks WHERE what = 'rows returned'})
+    or die 'the rows job never returned its rows';
+my $peak_after = peak_kb($rows_pid);
+my $grew_mb = sprintf('%.1f', ($peak_after - $peak_before) / 1024);
+cmp_ok($peak_after - $peak_before, '<', 32 * 1024,
+       "300 MB of rows grew the executor's peak memory by $grew_mb MB (from $peak_before kB)");
+as_role('mallory', "SELECT cadence.cancel_job($rows_job)");
+
+# 10. Workers come back by themselves: a terminated scheduler (pg_terminate_backend)
+#     within seconds, and it fires from the tables; a terminated executor's run is
+#     recorded as lost and the next SQL run gets a new executor.
+my $old_scheduler = sql('SELECT pid FROM cadence.scheduler');
+sql("SELECT pg_terminate_backend($old_scheduler)");
+$node->poll_query_until('postgres', "SELECT pid IS NOT NULL AND pid <> $old_scheduler FROM cadence.scheduler")
+    or die 'the scheduler never came back';
+pass('a terminated scheduler came back');
+my $after_restart = as_role('alice', q{SELECT cadence.create_job('after restart', cadence.once(now() + interval '1 second'),
+                                                                  sql => 'SELECT 1')});
+is(ended($after_restart), 'completed', 'and the jobs fire and run');
+my $sleeper = as_role('alice', q{SELECT cadence.create_job('sleeper', cadence.once(), sql => 'SELECT pg_sleep(60)',
+                                                             max_attempts => 1)});
+$node->poll_query_until('postgres', "SELECT count(*) = 1 FROM cadence.executors WHERE job_id = $sleeper")
+    or die 'the sleeper never started';
+sql("SELECT pg_terminate_backend(pid) FROM cadence.executors WHERE job_id = $sleeper");
+is(ended($sleeper), 'fatal', "a terminated executor's run is recorded, not left running");
+is(last_details($sleeper, 'executor_lost'), 'true', '... as lost with its executor');
+my $next = as_role('alice', q{SELECT cadence.create_job('next', cadence.once(), sql => 'SELECT 1')});
+is(ended($next), 'completed', 'the next SQL run gets an executor');
+
+# 11. What an ordinary role can read (the README's table).
+for my $open ('cadence.jobs', 'cadence.jobs_status', 'cadence.job_events', 'cadence.recent_jobs',
+              'cadence.job_history', 'cadence.verify()', 'cadence.publisher_pid()', 'cadence.version()') {
+    is(error_of('mallory', "SELECT count(*) FROM $open"), 'no error (rc 0)', "an ordinary role reads $open");
+}
+is(as_role('mallory', q{SELECT count(*) FROM cadence.jobs j WHERE j.owner <> 'mallory'::regrole}), '0',
+   "... its own jobs only");
+for my $closed ('cadence.scheduler', 'cadence.scheduler_state()', 'cadence.timers', 'cadence.verify_timers()',
+                'cadence.executors', 'cadence.databases', 'cadence.executor_queue_turns', 'cadence.owner_turns',
+                'cadence._executor_slots()', 'cadence._served_databases()', 'cadence._scheduler_timers()') {
+    like(error_of('mallory', "SELECT count(*) FROM $closed"), qr/ERROR:  42501: permission denied/,
+         "an ordinary role may not read $closed");
+}
+sql(q{GRANT cadence_admin TO alice});
+for my $admin ('cadence.scheduler', 'cadence.timers', 'cadence.verify_timers()', 'cadence.executors', 'cadence.databases') {
+    is(error_of('alice', "SELECT count(*) FROM $admin"), 'no error (rc 0)', "a member of cadence_admin reads $admin");
+}
+sql(q{REVOKE cadence_admin FROM alice});
 
 is(sql('SELECT count(*) FROM cadence.verify()'), '0', 'cadence.verify() is empty');
 $node->stop;
