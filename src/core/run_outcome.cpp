@@ -74,6 +74,12 @@ std::string lost_run_details() {
     return dump(details);
 }
 
+std::string unrecorded_run_details(const std::string& why) {
+    nlohmann::json details = {{"error", "how the run ended could not be recorded: " + why},
+                              {"executor_lost", true}};
+    return dump(details);
+}
+
 RunOutcome forced_stop(ForcedStop why, Millis elapsed, Millis timeout, Millis grace) {
     bool timed_out = why == ForcedStop::timeout;
     nlohmann::json details = {

@@ -60,6 +60,10 @@ RunError open_transaction_error();
 // termination): what the run had not committed was rolled back.
 std::string lost_run_details();
 
+// The executor could not record how the run ended (`why`: the error, twice) and
+// ended itself, so that the run does not stay running with nobody running it.
+std::string unrecorded_run_details(const std::string& why);
+
 // Why a run was ended by force: it went on past its timeout or its cancel for
 // longer than the grace (cadence.run_stop_grace).
 enum class ForcedStop { timeout, cancel };

@@ -78,6 +78,7 @@ struct ExecutorSlot {
     TimestampTz deadline;      // when the run's timeout passes, or 0 for none
     ForcedBy forced;           // the scheduler ended this executor: why
     char queue[256];           // the run's queue (for per-queue limits while it stops)
+    char unrecorded[256];      // why the executor could not record how its run ended
     int64 runs;                // runs ended since it started
 };
 
@@ -286,6 +287,7 @@ bool claim_next(Claim& claim) {
             my_slot->run_started = now;
             my_slot->deadline = claim.timeout_ms > 0 ? now + claim.timeout_ms * 1000 : 0;
             my_slot->forced = ForcedBy::nothing;
+            my_slot->unrecorded[0] = '\0';
             // A longer name is never in cadence.executor_queue_limits' short list.
             if (queue == nullptr || strlcpy(my_slot->queue, queue, sizeof(my_slot->queue)) >= sizeof(my_slot->queue))
                 my_slot->queue[0] = '\0';
@@ -332,6 +334,7 @@ core::RunError run_error_of(const ErrorData* e, bool* failed) {
 void record_ending(const Claim& claim, const std::string& action, const std::string& details) {
     static const std::string fallback =
         R"json({"error": "how the run ended could not be recorded (see the server log)"})json";
+    char why[256] = "";
     for (const std::string* attempt : {&details, &fallback}) {
         try {
             MemoryContextSwitchTo(run_context);
@@ -344,14 +347,18 @@ void record_ending(const Claim& claim, const std::string& action, const std::str
         } catch (const PgError& e) {
             ereport(WARNING, (errmsg("%s could not record how job %lld ended: %s", my_label,
                                      static_cast<long long>(claim.job_id), e.what())));
+            copy_clipped(why, sizeof(why), e.what());
             pg_guard([&]() noexcept { AbortCurrentTransaction(); });
         }
     }
     // The run must not stay `running` with nobody running it: the executor ends, and
     // when the postmaster starts it again (a second later) it records the run as lost.
-    ereport(LOG, (errmsg("%s ends so that job %lld, whose ending could not be recorded, is recovered "
-                         "as a lost run when it starts again",
+    ereport(LOG, (errmsg("%s ends so that job %lld, whose ending could not be recorded, is recorded "
+                         "as a lost run by the scheduler",
                          my_label, static_cast<long long>(claim.job_id))));
+    LWLockAcquire(pool->lock, LW_EXCLUSIVE);
+    strlcpy(my_slot->unrecorded, why[0] != '\0' ? why : "unknown error", sizeof(my_slot->unrecorded));
+    LWLockRelease(pool->lock);
     proc_exit(1);
 }
 
@@ -918,7 +925,9 @@ void tend_executors() {
         LWLockAcquire(pool->lock, LW_SHARED);
         ExecutorSlot gone = pool->slots[index];
         LWLockRelease(pool->lock);
-        if (gone.forced == ForcedBy::nothing) {
+        if (gone.unrecorded[0] != '\0') {
+            recover_runs(label, {}, core::unrecorded_run_details(gone.unrecorded));
+        } else if (gone.forced == ForcedBy::nothing) {
             recover_runs(label, {});
         } else {
             // Ended by force: a run past its timeout fails as timed out (a canceled

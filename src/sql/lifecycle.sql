@@ -108,9 +108,12 @@ BEGIN
     IF name IS NOT NULL AND btrim(name) = '' THEN
         RAISE EXCEPTION 'job name must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF queue IS NOT NULL AND (queue = '' OR octet_length(queue) > 63) THEN
-        RAISE EXCEPTION 'queue name "%" must be 1 to 63 bytes long', queue
-            USING ERRCODE = 'invalid_parameter_value';
+    IF queue = '' THEN
+        RAISE EXCEPTION 'queue name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF octet_length(queue) > 63 THEN
+        RAISE EXCEPTION 'queue name is % bytes, more than the 63 a queue name may have', octet_length(queue)
+            USING ERRCODE = 'string_data_right_truncation';
     END IF;
     IF max_attempts < 1 THEN
         RAISE EXCEPTION 'max_attempts must be at least 1, not %', max_attempts

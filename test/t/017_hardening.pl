@@ -310,6 +310,26 @@ is(last_details($sleeper, 'executor_lost'), 'true', '... as lost with its execut
 my $next = as_role('alice', q{SELECT cadence.create_job('next', cadence.once(), sql => 'SELECT 1')});
 is(ended($next), 'completed', 'the next SQL run gets an executor');
 
+# 10b. A run whose ending cannot be recorded still ends: a trigger (a superuser's,
+#     for the test) refuses the run's completed event; the executor ends itself and
+#     the scheduler records the run failed, with the reason.
+my $unrecordable = as_role('alice', q{SELECT cadence.create_job('unrecordable', cadence.once(now() + interval '1 hour'),
+                                                                 sql => 'SELECT 1', max_attempts => 1)});
+sql(qq{CREATE FUNCTION public.refuse_completion() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+       BEGIN
+           IF NEW.job_id = $unrecordable AND NEW.event = 'completed' THEN
+               RAISE EXCEPTION 'completion refused for the test';
+           END IF;
+           RETURN NEW;
+       END \$f\$;
+       CREATE TRIGGER refuse_completion BEFORE INSERT ON cadence.job_events
+           FOR EACH ROW EXECUTE FUNCTION public.refuse_completion();});
+as_role('alice', "SELECT cadence.run_job_now($unrecordable)");
+is(ended($unrecordable), 'fatal', 'a run whose ending could not be recorded does not stay running');
+is(last_details($unrecordable, 'error'), 'how the run ended could not be recorded: completion refused for the test',
+   '... and says why');
+sql(q{DROP TRIGGER refuse_completion ON cadence.job_events; DROP FUNCTION public.refuse_completion()});
+
 # 11. What an ordinary role can read (the README's table).
 for my $open ('cadence.jobs', 'cadence.jobs_status', 'cadence.job_events', 'cadence.recent_jobs',
               'cadence.job_history', 'cadence.verify()', 'cadence.publisher_pid()', 'cadence.version()') {

@@ -121,6 +121,12 @@ TEST(RunOutcome, ALostRunSaysWhy) {
     EXPECT_NE(details["error"].get<std::string>().find("ended during the run"), std::string::npos);
 }
 
+TEST(RunOutcome, ARunWhoseEndingCouldNotBeRecordedSaysWhy) {
+    auto details = json::parse(unrecorded_run_details("value too long for type character varying(3)"));
+    EXPECT_EQ(details["error"], "how the run ended could not be recorded: value too long for type character varying(3)");
+    EXPECT_EQ(details["executor_lost"], true);
+}
+
 TEST(RunOutcome, ARunEndedByForcePastItsTimeoutFailsAsTimedOut) {
     auto outcome = forced_stop(ForcedStop::timeout, 6100ms, 1000ms, 5000ms);
     EXPECT_EQ(outcome.action, "fail");
