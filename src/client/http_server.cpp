@@ -124,6 +124,8 @@ private:
     void start_stream(const serve::Route& route, const serve::Target& target) {
         StreamRequest stream;
         if (route.kind == serve::RouteKind::job_stream) stream.job_id = route.job_id;
+        if (auto it = target.query.find("follow"); it != target.query.end())
+            stream.follow = it->second == "true" || it->second == "1";
         if (auto it = target.query.find("queue"); it != target.query.end() && !it->second.empty())
             stream.queue = it->second;
         auto last_field = request_["Last-Event-ID"];

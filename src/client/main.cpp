@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
     auto* queue_option = watch->add_option("--queue,-q", queue, "follow this queue's jobs");
     bool all = false;
     auto* all_option = watch->add_flag("--all,-a", all, "follow every job");
+    bool follow = false;
+    auto* follow_option = watch->add_flag(
+        "--follow,-f", follow, "with --job: go on across runs (a periodic job) until the job is deleted");
     job_option->excludes(queue_option)->excludes(all_option);
     queue_option->excludes(all_option);
     cadence::client::ServeOptions serve_options;
@@ -84,6 +87,8 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
         if (*watch && job_option->count() + queue_option->count() + all_option->count() == 0)
             throw CLI::RequiredError("watch: one of --job ID, --queue NAME or --all");
+        if (*watch && follow_option->count() > 0 && job_option->count() == 0)
+            throw CLI::ValidationError("--follow", "only with --job: queues and --all are followed anyway");
         if (*watch && queue_option->count() > 0 && queue.empty())
             throw CLI::ValidationError("--queue", "the queue name is empty");
     } catch (const CLI::ParseError& e) {
@@ -93,7 +98,7 @@ int main(int argc, char** argv) {
     try {
         if (*version) return print_versions(dsn);
         if (*watch) {
-            cadence::client::WatchOptions options{dsn, cadence::client::WatchTarget::everything()};
+            cadence::client::WatchOptions options{dsn, cadence::client::WatchTarget::everything(), follow};
             if (job_option->count() > 0)
                 options.target = cadence::client::WatchTarget::for_job(job_id);
             else if (queue_option->count() > 0)

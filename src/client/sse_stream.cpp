@@ -102,6 +102,7 @@ void SseStream::started(PgOutcome outcome) {
     else if (request_.job_id) found = outcome.scalar() == std::optional<std::string>("t");
     if (found && request_.job_id && request_.last_event_id &&
         core::serve::ends_job_stream(outcome.rows[0][1].value_or("")) &&
+        (!request_.follow || outcome.rows[0][1] == std::optional<std::string>("deleted")) &&
         outcome.rows[0][2] == std::optional<std::string>("f")) {
         // The client saw the end already. 204 tells an EventSource not to reconnect.
         write("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
@@ -182,7 +183,8 @@ void SseStream::emit(const StreamEvent& e) {
     // One job's events are published in id order: older ones are duplicates.
     if (request_.job_id) sent_.raise_floor(e.event_id);
     write(core::serve::sse_message(e));
-    if (request_.job_id && core::serve::ends_job_stream(e.status)) finish();
+    if (request_.job_id && core::serve::ends_job_stream(e.status) && (!request_.follow || e.status == "deleted"))
+        finish();
 }
 
 void SseStream::drain_pending() {

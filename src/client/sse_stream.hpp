@@ -27,6 +27,7 @@ struct StreamRequest {
     std::optional<std::int64_t> job_id;         // a job stream, else every job
     std::optional<std::string> queue;           // /events?queue=
     std::optional<std::int64_t> last_event_id;  // Last-Event-ID: replay after it
+    bool follow = false;                        // ?follow=true: a job stream ends only at deleted
 };
 
 class SseStream : public StatusSubscriber, public std::enable_shared_from_this<SseStream> {

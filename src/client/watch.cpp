@@ -102,41 +102,25 @@ private:
         }
     }
 
-    // Whether cadence.database_name (empty: every database) lets `database` be served.
-    static bool served(const std::string& list, const std::string& database) {
-        if (list.empty()) return true;
-        std::size_t start = 0;
-        while (start <= list.size()) {
-            std::size_t end = list.find(',', start);
-            if (end == std::string::npos) end = list.size();
-            std::string name = list.substr(start, end - start);
-            name.erase(0, name.find_first_not_of(' '));
-            name.erase(name.find_last_not_of(' ') + 1);
-            if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
-            if (name == database) return true;
-            start = end + 1;
-        }
-        return false;
-    }
-
-    // Fails early where no notification would ever come.
+    // Fails early where no notification would ever come. Nothing here needs more
+    // than an ordinary role has (cadence.database_name itself is superuser-only).
     void check_server() {
         auto rows = query(
             "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cadence'), "
-            "current_database(), current_setting('cadence.database_name', true), "
-            "current_setting('cadence.publish_status', true)");
+            "current_database(), current_setting('cadence.publish_status', true)");
         std::string database = rows.value(0, 1);
         if (rows.value(0, 0) != "t")
             throw ClientError("pg_cadence is not installed in database \"" + database +
                               "\" (run CREATE EXTENSION pg_cadence there)");
-        if (rows.is_null(0, 2))
+        std::string service = query("SELECT cadence.service()").value(0, 0);
+        if (service == "not preloaded")
             throw ClientError(
                 "the server does not preload pg_cadence (add it to shared_preload_libraries), "
                 "so no status changes are published to watch");
-        if (!served(rows.value(0, 2), database))
-            throw ClientError("pg_cadence serves only the databases listed in cadence.database_name (\"" +
-                              rows.value(0, 2) + "\"), not \"" + database + "\": connect to one of them");
-        if (!rows.is_null(0, 3) && rows.value(0, 3) == "off")
+        if (service == "not listed")
+            throw ClientError("pg_cadence does not serve database \"" + database +
+                              "\": cadence.database_name lists the databases it serves; connect to one of them");
+        if (!rows.is_null(0, 2) && rows.value(0, 2) == "off")
             std::cerr << "cadence watch: warning: cadence.publish_status is off on this server; "
                          "changes will not be seen until it is turned on\n";
     }
@@ -305,7 +289,8 @@ private:
     // Prints an event the filter admitted.
     void print(const WatchEvent& event, const std::optional<std::string>& name) {
         out_ << format_event_line(event, name) << '\n' << std::flush;
-        if (target_.kind == WatchTarget::Kind::job && is_final_status(event.status))
+        if (target_.kind == WatchTarget::Kind::job && is_final_status(event.status) &&
+            (!options_.follow || event.status == "deleted"))
             finished_ = true;
     }
 

@@ -12,6 +12,9 @@ namespace cadence::client {
 struct WatchOptions {
     std::string dsn;
     WatchTarget target;
+    // With a job target: go on after a run ends (a periodic job's next runs) until
+    // the job is deleted.
+    bool follow = false;
 };
 
 // Streams to `out` until a watched job ends (--job) or SIGINT/SIGTERM arrives;

@@ -16,8 +16,6 @@ constexpr std::array<std::string_view, 16> action_names = {
 
 std::string job_name(const JobRow& row) { return "job " + std::to_string(row.job_id); }
 
-[[noreturn]] void refuse(std::string message) { throw Error(ErrorKind::wrong_state, std::move(message)); }
-
 // The state machine's name for an action that changes a run's status.
 std::optional<JobAction> state_action(LifecycleAction action) {
     switch (action) {
@@ -173,7 +171,10 @@ LifecycleResult apply_action(const JobRow& job, const ActionInput& input) {
     case LifecycleAction::pause:
     case LifecycleAction::resume: {
         const bool pause = input.action == LifecycleAction::pause;
-        if (job.paused == pause) refuse(job_name(job) + (pause ? " is already paused" : " is not paused"));
+        if (job.paused == pause) {
+            b.result_.notice = job_name(job) + (pause ? " is already paused" : " is not paused");
+            return b.finish(true);
+        }
         row.paused = pause;
         b.other(pause ? "paused" : "resumed");
         break;

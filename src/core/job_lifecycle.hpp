@@ -83,11 +83,13 @@ struct LifecycleResult {
     JobRow after;                     // the row once every event is applied
     std::optional<JobTimer> timer;    // the timer the row stores now
     bool removed = false;             // the job is gone (deleted)
+    std::string notice;               // nothing to do, and why (pause of a paused job)
 };
 
 // Applies `input` to `job`. Throws Error(wrong_state) saying what and why when
 // the action is not allowed in the job's state. A tick with nothing due, and a
-// heartbeat, append no event.
+// heartbeat, append no event; nor do a pause of a paused job and a resume of one
+// that is not paused, which say so in `notice` (deployment scripts run again).
 LifecycleResult apply_action(const JobRow& job, const ActionInput& input);
 
 }  // namespace cadence::core

@@ -30,9 +30,13 @@ void put_notes(nlohmann::json& details, const RunNotes& notes) {
 }  // namespace
 
 RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis elapsed,
-                         const RunNotes& notes) {
+                         const RunNotes& notes, const std::optional<RunValue>& value) {
     nlohmann::json details = {{"result", {{"command", std::string(command)}, {"rows", rows}}},
                               {"duration_ms", elapsed.count()}};
+    if (value) {
+        details["result"]["value"] = value->text;
+        if (value->cut) details["result"]["value_cut"] = true;
+    }
     // Only a failure can have committed "before" it: a completed run committed everything.
     put_notes(details, RunNotes{notes.warnings, notes.warnings_left_out, false});
     return {"complete", dump(details)};

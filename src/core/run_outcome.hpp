@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,9 +42,17 @@ struct RunNotes {
 inline constexpr std::size_t max_warnings = 10;
 inline constexpr std::size_t max_warning_bytes = 500;
 
-// The SQL ran and committed: its last statement's command tag and row count.
+// What the last statement returned when it was one row of one column (as text,
+// cut to its first bytes when `cut`): a count, a function's result.
+struct RunValue {
+    std::string text;
+    bool cut = false;
+};
+
+// The SQL ran and committed: its last statement's command tag and row count, and
+// its value when it returned one.
 RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis elapsed,
-                         const RunNotes& notes = {});
+                         const RunNotes& notes = {}, const std::optional<RunValue>& value = std::nullopt);
 
 // The SQL failed. A query cancel (57014) after at least `timeout` is the statement
 // timeout: a failure, retried by the job's rules. Any other query cancel was asked

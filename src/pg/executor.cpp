@@ -468,12 +468,15 @@ void run_claimed(const Claim& claim) {
     // there is any (a conversion may read the catalogs).
     core::RunNotes notes;
     std::optional<core::RunError> pg_error;
-    if (caught != nullptr || watch.warnings > 0 || watch.committed) {
+    std::optional<core::RunValue> value;
+    const char* returned = caught == nullptr && failure.empty() ? result.value : nullptr;
+    if (caught != nullptr || watch.warnings > 0 || watch.committed || returned != nullptr) {
         bool conversion_failed = false;
         guarded([&]() noexcept { begin_worker_transaction(); });
         try {
             notes = watched_notes(&conversion_failed);
             if (caught != nullptr) pg_error = run_error_of(caught, &conversion_failed);
+            if (returned != nullptr) value = core::RunValue{utf8_text(returned, &conversion_failed), result.value_cut};
         } catch (const std::exception&) {
             conversion_failed = true;  // out of memory: what was kept is recorded
         }
@@ -486,7 +489,8 @@ void run_claimed(const Claim& claim) {
     std::string details;
     if (caught == nullptr && failure.empty() && !left_open) {
         auto outcome = core::completed_run(result.command_tag, result.rows,
-                                           std::chrono::duration_cast<core::Millis>(finished - started), notes);
+                                           std::chrono::duration_cast<core::Millis>(finished - started), notes,
+                                           value);
         action = outcome.action;
         details = outcome.details;
     } else {

@@ -8,12 +8,15 @@
 #include "core/version.hpp"
 #include "pg/boundary.hpp"
 #include "pg/executor.hpp"
+#include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/text.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "commands/dbcommands.h"
 #include "funcapi.h"
+#include "utils/builtins.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "utils/tuplestore.h"
@@ -171,4 +174,17 @@ CADENCE_SQL_FUNCTION(cadence_publisher_pid) {
     SpinLockRelease(&shared->mutex);
     if (pid == 0) PG_RETURN_NULL();
     PG_RETURN_INT32(pid);
+}
+
+// cadence.service() RETURNS text: whether pg_cadence serves this database, for
+// clients that check before they listen (cadence.database_name itself is readable
+// by superusers only): 'served', 'not preloaded' (no worker runs anywhere) or
+// 'not listed' (cadence.database_name leaves this database out).
+CADENCE_SQL_FUNCTION(cadence_service) {
+    return pg::pg_guard([&]() noexcept {
+        const char* state = !pg::shared_memory_ready()                             ? "not preloaded"
+                            : !pg::database_allowed(get_database_name(MyDatabaseId)) ? "not listed"
+                                                                                     : "served";
+        return PointerGetDatum(cstring_to_text(state));
+    });
 }

@@ -4,6 +4,8 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "executor/tuptable.h"
+#include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "pgstat.h"
@@ -12,6 +14,7 @@ extern "C" {
 #include "tcop/pquery.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/snapmgr.h"
@@ -19,12 +22,58 @@ extern "C" {
 
 namespace cadence::pg {
 
+namespace {
+
+// Discards rows as they come, keeping the first column of the first row as text.
+struct FirstValueReceiver {
+    DestReceiver pub;
+    MemoryContext context;  // where the value is kept
+    int columns;
+    uint64 rows;
+    char* value;
+    bool cut;
+};
+
+bool keep_first_value(TupleTableSlot* slot, DestReceiver* self) {
+    auto* receiver = reinterpret_cast<FirstValueReceiver*>(self);
+    if (receiver->rows++ > 0 || receiver->columns != 1) return true;
+    bool null = false;
+    Datum datum = slot_getattr(slot, 1, &null);
+    if (null) return true;
+    Oid output;
+    bool varlena;
+    getTypeOutputInfo(TupleDescAttr(slot->tts_tupleDescriptor, 0)->atttypid, &output, &varlena);
+    char* text = OidOutputFunctionCall(output, datum);
+    int length = static_cast<int>(strlen(text));
+    int kept = pg_mbcliplen(text, length, static_cast<int>(max_value_bytes));
+    receiver->value = static_cast<char*>(MemoryContextAlloc(receiver->context, kept + 1));
+    memcpy(receiver->value, text, kept);
+    receiver->value[kept] = '\0';
+    receiver->cut = kept < length;
+    pfree(text);
+    return true;
+}
+
+void start_receiving(DestReceiver* self, int, TupleDesc description) {
+    auto* receiver = reinterpret_cast<FirstValueReceiver*>(self);
+    receiver->columns = description->natts;
+    receiver->rows = 0;
+    receiver->value = nullptr;
+    receiver->cut = false;
+}
+
+void no_op(DestReceiver*) {}
+
+}  // namespace
+
 // The steps of exec_simple_query (src/backend/tcop/postgres.c), without a client:
 // the same transaction rules, so that a body behaves as it would under psql -c.
 void run_top_level(const char* sql, MemoryContext context, TopLevelResult* result) {
     result->command_tag = "EMPTY";
     result->rows = 0;
     result->left_open = false;
+    result->value = nullptr;
+    result->value_cut = false;
     debug_query_string = sql;
     pgstat_report_activity(STATE_RUNNING, sql);
     SetCurrentStatementStartTimestamp();
@@ -66,16 +115,24 @@ void run_top_level(const char* sql, MemoryContext context, TopLevelResult* resul
         PortalStart(portal, nullptr, 0, InvalidSnapshot);
         int16 format = 0;
         PortalSetResultFormat(portal, 1, &format);
-        DestReceiver* receiver = CreateDestReceiver(DestNone);
+        auto* receiver = static_cast<FirstValueReceiver*>(palloc0(sizeof(FirstValueReceiver)));
+        receiver->pub.receiveSlot = keep_first_value;
+        receiver->pub.rStartup = start_receiving;
+        receiver->pub.rShutdown = no_op;
+        receiver->pub.rDestroy = no_op;
+        receiver->pub.mydest = DestNone;
+        receiver->context = context;
         MemoryContextSwitchTo(execution_context);
 
         QueryCompletion completion;
         InitializeQueryCompletion(&completion);
-        (void)PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &completion);
-        receiver->rDestroy(receiver);
+        (void)PortalRun(portal, FETCH_ALL, true, true, &receiver->pub, &receiver->pub, &completion);
         PortalDrop(portal, false);
         result->command_tag = GetCommandTagName(completion.commandTag != CMDTAG_UNKNOWN ? completion.commandTag : tag);
         result->rows = completion.nprocessed;
+        bool one_value = receiver->columns == 1 && receiver->rows == 1;
+        result->value = one_value ? receiver->value : nullptr;
+        result->value_cut = one_value && receiver->cut;
 
         if (lnext(statements, cell) == nullptr) {
             if (implicit_block) EndImplicitTransactionBlock();

@@ -20,7 +20,13 @@ struct TopLevelResult {
     const char* command_tag;  // of the last statement ("EMPTY" for none)
     uint64 rows;              // that statement's row count
     bool left_open;           // it ended inside an explicit transaction block, still open
+    // When the last statement returned one row of one column (SELECT count(*) ...,
+    // SELECT cadence.prune_events(...)): that value as text, cut to its first
+    // max_value_bytes (server encoding), in the caller's context.
+    char* value;
+    bool value_cut;
 };
+inline constexpr size_t max_value_bytes = 1000;
 
 // Runs `sql` outside any transaction (none may be open). Parse trees and plans
 // live in a child of `context`. May ereport(ERROR): the caller then ends the

@@ -296,6 +296,10 @@ CADENCE_SQL_FUNCTION(cadence_transit) {
         const Loaded& l = loaded[next++];
         try {
             results.push_back(core::apply_action(l.row, input));
+            if (!results.back().notice.empty()) {
+                const char* notice = results.back().notice.c_str();
+                pg::pg_guard([&]() noexcept { ereport(NOTICE, (errmsg("%s; nothing to do", notice))); });
+            }
         } catch (const core::Error& e) {
             if (raise || e.kind() != core::ErrorKind::wrong_state) throw;
             out.found = true;

@@ -27,6 +27,14 @@ GRANT EXECUTE ON FUNCTION cadence.scheduler_state() TO cadence_admin;
 REVOKE ALL ON cadence.scheduler FROM PUBLIC;
 GRANT SELECT ON cadence.scheduler TO cadence_admin;
 
+-- For clients that check before they listen: cadence.database_name is readable
+-- by superusers only.
+CREATE OR REPLACE FUNCTION cadence.service() RETURNS text
+    LANGUAGE c STABLE PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'cadence_service';
+COMMENT ON FUNCTION cadence.service() IS
+    'whether pg_cadence serves this database: served, not preloaded (shared_preload_libraries lacks it) or not listed (cadence.database_name leaves it out)';
+
 -- Anyone may NOTIFY cadence_status: listeners accept only what this process sends.
 CREATE OR REPLACE FUNCTION cadence.publisher_pid() RETURNS int
     LANGUAGE c VOLATILE PARALLEL SAFE

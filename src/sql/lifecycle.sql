@@ -567,6 +567,8 @@ CREATE OR REPLACE FUNCTION cadence._prune_events(caller oid, older_than interval
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    pruned bigint;
 BEGIN
     IF NOT pg_has_role(caller, 'cadence_admin', 'USAGE') THEN
         RAISE EXCEPTION 'only members of cadence_admin may prune the event log'
@@ -575,7 +577,9 @@ BEGIN
     IF older_than IS NULL OR older_than < interval '0' THEN
         RAISE EXCEPTION 'older_than must not be negative' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    RETURN cadence._prune(now() - older_than);
+    pruned := cadence._prune(now() - older_than);
+    RAISE LOG 'cadence.prune_events removed % events older than %', pruned, older_than;
+    RETURN pruned;
 END $$;
 
 REVOKE ALL ON FUNCTION

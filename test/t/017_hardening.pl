@@ -332,7 +332,8 @@ sql(q{DROP TRIGGER refuse_completion ON cadence.job_events; DROP FUNCTION public
 
 # 11. What an ordinary role can read (the README's table).
 for my $open ('cadence.jobs', 'cadence.jobs_status', 'cadence.job_events', 'cadence.recent_jobs',
-              'cadence.job_history', 'cadence.verify()', 'cadence.publisher_pid()', 'cadence.version()') {
+              'cadence.job_history', 'cadence.verify()', 'cadence.publisher_pid()', 'cadence.version()',
+              'cadence.service()') {
     is(error_of('mallory', "SELECT count(*) FROM $open"), 'no error (rc 0)', "an ordinary role reads $open");
 }
 is(as_role('mallory', q{SELECT count(*) FROM cadence.jobs j WHERE j.owner <> 'mallory'::regrole}), '0',
@@ -343,6 +344,25 @@ for my $closed ('cadence.scheduler', 'cadence.scheduler_state()', 'cadence.timer
     like(error_of('mallory', "SELECT count(*) FROM $closed"), qr/ERROR:  42501: permission denied/,
          "an ordinary role may not read $closed");
 }
+# cadence watch works for an ordinary role (cadence.database_name, which it no
+# longer reads, is superuser-only), and says so when the database is not served.
+my ($mw_out, $mw_err) = ('', '');
+my $mine = as_role('mallory', q{SELECT cadence.create_job('watched', cadence.once(now() + interval '2 seconds'), payload => '{}')});
+my $mw = IPC::Run::start([ $client, 'watch', '--dsn', "$dsn user=mallory", '--job', $mine ], '>', \$mw_out, '2>', \$mw_err);
+$deadline = time + 30;
+until ($mw_out =~ /"status":"scheduled"/ || time > $deadline) { pump_all($mw); usleep(20_000); }
+like($mw_out, qr/"job_id":$mine,"event":"created"|"job_id":$mine/, 'cadence watch runs as an ordinary role');
+unlike($mw_err, qr/permission denied|must be superuser/, '... with no permission error');
+$mw->kill_kill;
+sql(q{ALTER SYSTEM SET cadence.database_name = 'elsewhere'; SELECT pg_reload_conf()});
+$node->poll_query_until('postgres', q{SELECT cadence.service() = 'not listed'});
+my ($nl_out, $nl_err) = ('', '');
+IPC::Run::run([ $client, 'watch', '--dsn', "$dsn user=mallory", '--all' ], '>', \$nl_out, '2>', \$nl_err);
+like($nl_err, qr/pg_cadence does not serve database "postgres": cadence.database_name lists the databases it serves/,
+     'it says when cadence.database_name leaves the database out');
+sql(q{ALTER SYSTEM RESET cadence.database_name; SELECT pg_reload_conf()});
+$node->poll_query_until('postgres', q{SELECT pid IS NOT NULL FROM cadence.scheduler}) or die 'no scheduler again';
+
 sql(q{GRANT cadence_admin TO alice});
 for my $admin ('cadence.scheduler', 'cadence.timers', 'cadence.verify_timers()', 'cadence.executors', 'cadence.databases') {
     is(error_of('alice', "SELECT count(*) FROM $admin"), 'no error (rc 0)', "a member of cadence_admin reads $admin");

@@ -218,8 +218,13 @@ TEST(JobLifecycle, PauseAndResume) {
     EXPECT_TRUE(r.after.paused);
     EXPECT_FALSE(r.timer);
     EXPECT_EQ(event_details_json(r.events[0]), "");
-    EXPECT_EQ(refusal(r.after, input(LifecycleAction::pause)), "job 7 is already paused");
-    EXPECT_EQ(refusal(job(completed), input(LifecycleAction::resume)), "job 7 is not paused");
+    auto again = apply_action(r.after, input(LifecycleAction::pause));
+    EXPECT_TRUE(again.events.empty());
+    EXPECT_EQ(again.notice, "job 7 is already paused");
+    EXPECT_TRUE(again.after.paused);
+    auto not_paused = apply_action(job(completed), input(LifecycleAction::resume));
+    EXPECT_TRUE(not_paused.events.empty());
+    EXPECT_EQ(not_paused.notice, "job 7 is not paused");
     auto resumed = apply_action(r.after, input(LifecycleAction::resume));
     EXPECT_EQ(resumed.events[0].event, "resumed");
     EXPECT_EQ(resumed.timer->kind, TimerKind::fire);

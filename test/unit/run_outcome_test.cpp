@@ -121,6 +121,15 @@ TEST(RunOutcome, ALostRunSaysWhy) {
     EXPECT_NE(details["error"].get<std::string>().find("ended during the run"), std::string::npos);
 }
 
+TEST(RunOutcome, AOneValueResultIsKept) {
+    auto details = json::parse(completed_run("SELECT", 1, 3ms, {}, RunValue{"1234", false}).details);
+    EXPECT_EQ(details["result"]["value"], "1234");
+    EXPECT_FALSE(details["result"].contains("value_cut"));
+    auto cut = json::parse(completed_run("SELECT", 1, 3ms, {}, RunValue{"xxx", true}).details);
+    EXPECT_EQ(cut["result"]["value_cut"], true);
+    EXPECT_FALSE(json::parse(completed_run("SELECT", 2, 3ms).details)["result"].contains("value"));
+}
+
 TEST(RunOutcome, ARunWhoseEndingCouldNotBeRecordedSaysWhy) {
     auto details = json::parse(unrecorded_run_details("value too long for type character varying(3)"));
     EXPECT_EQ(details["error"], "how the run ended could not be recorded: value too long for type character varying(3)");

@@ -1,0 +1,120 @@
+# A new user's first hour (issue 16): errors read as PostgreSQL's own, deployment
+# scripts run again, the event log is pruned by a scheduled job that says how much
+# it removed.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('first_hour');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
+$node->start;
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+sub as_role { my ($role, $q) = @_; return sql("SET ROLE $role; $q"); }
+# What psql prints for a statement: its notices and errors, as a user sees them.
+sub psql_says {
+    my ($role, $q) = @_;
+    my ($rc, $out, $err) = $node->psql('postgres', "SET ROLE $role;\n$q");
+    $err =~ s/^psql:<stdin>:\d+: //mg;
+    return $err;
+}
+sub ended {
+    my ($job) = @_;
+    $node->poll_query_until('postgres', "SELECT status IN ('completed', 'fatal', 'error')
+                                         FROM cadence.jobs_status WHERE job_id = $job")
+        or die "timed out waiting for job $job to end";
+    return sql("SELECT status FROM cadence.jobs_status WHERE job_id = $job");
+}
+
+sql(q{CREATE EXTENSION pg_cadence; CREATE ROLE alice LOGIN; CREATE ROLE keeper LOGIN IN ROLE cadence_admin});
+$node->poll_query_until('postgres', q{SELECT pid IS NOT NULL FROM cadence.scheduler})
+    or die 'the scheduler never started';
+
+# 1. A user's error has PostgreSQL's shape: message, hint, no internal function
+#    in its context.
+for my $call (q{SELECT cadence.create_job('x', '{"kind":"hourly"}')},
+              q{SELECT cadence.create_job('x', cadence.once(), max_attempts => 0)},
+              q{SELECT cadence.pause_job(999)},
+              q{SELECT * FROM cadence.claim('q', '')}) {
+    my $said = psql_says('alice', $call);
+    like($said, qr/^ERROR:  /m, "$call fails");
+    unlike($said, qr/CONTEXT|cadence\._/, '... with no internal function in what psql prints');
+}
+like(psql_says('alice', q{SELECT cadence.create_job('x', '{"kind":"hourly"}')}),
+     qr/HINT:  A trigger looks like/, 'the hint is kept');
+# Inside the user's own function, the context is the user's.
+sql(q{CREATE FUNCTION public.deploy() RETURNS bigint LANGUAGE plpgsql AS $$
+      BEGIN RETURN cadence.create_job('x', cadence.once(), max_attempts => 0); END $$});
+like(psql_says('alice', 'SELECT public.deploy()'), qr/\nCONTEXT:  PL\/pgSQL function deploy\(\) line \d+ at RETURN\s*\z/,
+     "an error inside the user's function has the user's function, and only it, as context");
+
+# 2. Deployment scripts run again: pausing a paused job and resuming one that is
+#    not paused do nothing, with a notice.
+my $job = as_role('alice', q{SELECT cadence.create_job('nightly', cadence.cron('0 3 * * *'), payload => '{}')});
+as_role('alice', "SELECT cadence.pause_job($job)");
+like(psql_says('alice', "SELECT cadence.pause_job($job)"), qr/^NOTICE:  job $job is already paused; nothing to do$/m,
+     'pausing a paused job is a notice, not an error');
+as_role('alice', "SELECT cadence.resume_job($job)");
+like(psql_says('alice', "SELECT cadence.resume_job($job)"), qr/^NOTICE:  job $job is not paused; nothing to do$/m,
+     'resuming a job that is not paused is a notice');
+is(sql("SELECT string_agg(event, ',' ORDER BY id) FROM cadence.job_events WHERE job_id = $job"),
+   'scheduled,paused,resumed', 'and neither wrote an event');
+
+# 3. Pruning as a scheduled job of a cadence_admin member: the run says how many
+#    events it removed, and so does the server log.
+my $done = as_role('alice', q{SELECT cadence.create_job('short', cadence.once(), sql => 'SELECT 1')});
+is(ended($done), 'completed', 'a job ran, leaving events to prune');
+my $before = sql(q{SELECT count(*) FROM cadence.job_events});
+my $pruner = as_role('keeper', q{SELECT cadence.create_job('prune', cadence.once(),
+                                                           sql => $$SELECT cadence.prune_events('0 seconds')$$)});
+is(ended($pruner), 'completed', 'prune_events runs as a scheduled job of a cadence_admin member');
+my $removed = sql("SELECT details -> 'result' ->> 'value' FROM cadence.job_events
+                   WHERE job_id = $pruner AND event = 'completed'");
+my $after = sql(q{SELECT count(*) FROM cadence.job_events});
+cmp_ok($removed, '>', 0, "its run's result says how many events it removed ($removed)");
+is($before + 3 - $removed, $after, '... exactly those that went (the pruning job wrote 3 of its own)');
+ok($node->log_contains(qr/cadence.prune_events removed $removed events older than 00:00:00/),
+   'the server log says so too');
+# 4. Following a periodic job across its runs: cadence watch --job N --follow and
+#    $stream?follow=true go on after each run's end, until the job is deleted.
+my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
+my $every = as_role('alice', q{SELECT cadence.create_job('every second', cadence.every('1 second'), sql => 'SELECT 1')});
+my $dsn = $node->connstr('postgres') . ' user=alice';
+my ($w_out, $w_err) = ('', '');
+my $w = IPC::Run::start([ $client, 'watch', '--dsn', $dsn, '--job', $every, '--follow' ], '>', \$w_out, '2>', \$w_err);
+my $port = PostgreSQL::Test::Cluster::get_free_port();
+my ($s_out, $s_err, $c_out) = ('', '', '');
+my $serve = IPC::Run::start([ $client, 'serve', '--listen', "127.0.0.1:$port", '--dsn', $dsn ], '>', \$s_out, '2>', \$s_err);
+for (1 .. 100) { last if `curl -s http://127.0.0.1:$port/api/v1/status` =~ /"listening":true/; select(undef, undef, undef, 0.1); }
+my $curl = IPC::Run::start([ 'curl', '-sN', "http://127.0.0.1:$port/api/v1/jobs/$every/\$stream?follow=true" ],
+                           '>', \$c_out, '2>', \my $c_err);
+my $deadline = time + 60;
+until (((() = $w_out =~ /"status":"completed"/g) >= 3 && (() = $c_out =~ /"status":"completed"/g) >= 3)
+       || time > $deadline) {
+    $_->pump_nb for grep { $_->pumpable } ($w, $serve, $curl);
+    select(undef, undef, undef, 0.05);
+}
+cmp_ok(scalar(() = $w_out =~ /"status":"completed"/g), '>=', 3, 'watch --follow goes on across three runs');
+ok($w->pumpable, '... and is still running');
+cmp_ok(scalar(() = $c_out =~ /"status":"completed"/g), '>=', 3, '$stream?follow=true goes on across three runs');
+as_role('alice', "SELECT cadence.delete_job($every)");
+$deadline = time + 30;
+while (($w->pumpable || $curl->pumpable) && time < $deadline) {
+    $_->pump_nb for grep { $_->pumpable } ($w, $serve, $curl);
+    select(undef, undef, undef, 0.05);
+}
+ok(!$w->pumpable, 'watch --follow ends when the job is deleted');
+ok($w->finish, '... with exit status 0');
+ok(!$curl->pumpable, 'and the followed stream ends');
+like($c_out, qr/"status":"deleted"/, '... after sending the deleted event');
+$serve->kill_kill;
+my ($e_out, $e_err) = ('', '');
+IPC::Run::run([ $client, 'watch', '--dsn', $dsn, '--all', '--follow' ], '>', \$e_out, '2>', \$e_err);
+like($e_err, qr/--follow: only with --job/, '--follow without --job is refused');
+
+is(sql('SELECT count(*) FROM cadence.verify()'), '0', 'cadence.verify() is empty');
+
+$node->stop;
+done_testing();
