@@ -9,7 +9,7 @@ FROM cadence.executors;
 SET cadence.executor_queue_limits = 'reports=2';
 
 -- None of this is for PUBLIC.
-CREATE ROLE regress_exec_user;
+CREATE ROLE regress_exec_user IN ROLE cadence_user;
 SET ROLE regress_exec_user;
 SELECT * FROM cadence._executor_claim('x', '{}', '{}', NULL);
 SELECT cadence._executor_finish(1, 'x', 'complete', '{}');

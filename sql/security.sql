@@ -1,7 +1,7 @@
 -- Row security and ownership: a role sees and changes only its own jobs;
 -- cadence_admin sees and manages all. Jobs belong to the role that created them.
-CREATE ROLE cadence_alice;
-CREATE ROLE cadence_bob;
+CREATE ROLE cadence_alice IN ROLE cadence_user;
+CREATE ROLE cadence_bob IN ROLE cadence_user;
 CREATE ROLE cadence_carol IN ROLE cadence_admin;
 CREATE ROLE cadence_alice_team IN ROLE cadence_alice;  -- a member of alice
 CREATE SCHEMA alice_space AUTHORIZATION cadence_alice;

@@ -5,7 +5,7 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_cadence;
 RESET client_min_messages;
-CREATE ROLE regress_tl_owner LOGIN;
+CREATE ROLE regress_tl_owner LOGIN IN ROLE cadence_user;
 GRANT CREATE ON SCHEMA public TO regress_tl_owner;
 CREATE TABLE public.tl_theirs (x int);  -- the superuser's: its owner may not vacuum it
 

@@ -67,10 +67,14 @@ Gateway* internal_function_for(FmgrInfo* self) {
             if (modes != nullptr && modes[i] != PROARGMODE_IN && modes[i] != PROARGMODE_INOUT &&
                 modes[i] != PROARGMODE_VARIADIC)
                 continue;
-            if (names != nullptr && names[i] != nullptr) {
+            // Only text and jsonb values (or arrays of them) are bounded: a regrole
+            // argument named worker is a role, not a name the caller wrote.
+            Oid element = get_element_type(types[i]);
+            Oid base = OidIsValid(element) ? element : types[i];
+            if (names != nullptr && names[i] != nullptr && (base == TEXTOID || base == JSONBOID)) {
                 strlcpy(gateway->names[in], names[i], NAMEDATALEN);
                 gateway->kinds[in] = cadence::core::input_kind_of(names[i]);
-                gateway->arrays[in] = OidIsValid(get_element_type(types[i]));
+                gateway->arrays[in] = OidIsValid(element);
             }
             in++;
         }

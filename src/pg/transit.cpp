@@ -34,7 +34,8 @@ using namespace cadence;
 
 namespace {
 
-// The jobs' rows, locked in id order.
+// The jobs' rows, locked in id order: those the caller may manage, or, for a
+// worker's action ($3), whose queue is granted to it (cadence.grant_queue).
 constexpr const char* load_sql =
     "SELECT js.job_id, js.status, js.attempt, js.paused, js.kind, js.worker, js.run_at, js.fire_time,"
     "       js.fire_base, js.lease, js.lease_expires_at, js.heartbeat_at, js.progress, js.timer_at,"
@@ -43,7 +44,9 @@ constexpr const char* load_sql =
     " FROM cadence.jobs_status js JOIN cadence.jobs j ON j.id = js.job_id"
     " WHERE js.job_id = ANY ($1)"
     "   AND ($2 IS NULL OR pg_catalog.pg_has_role($2, js.owner, 'USAGE')"
-    "        OR pg_catalog.pg_has_role($2, 'cadence_admin', 'USAGE'))"
+    "        OR pg_catalog.pg_has_role($2, 'cadence_admin', 'USAGE')"
+    "        OR ($3 AND EXISTS (SELECT FROM cadence.queue_grants g WHERE g.owner = js.owner"
+    "                           AND g.queue = js.queue AND pg_catalog.pg_has_role($2, g.worker, 'USAGE'))))"
     " ORDER BY js.job_id FOR UPDATE OF js";
 
 // Every event, in order (ids are taken in this order); the caller's details are
@@ -223,15 +226,18 @@ CADENCE_SQL_FUNCTION(cadence_transit) {
     std::vector<Loaded> loaded;
     SPITupleTable* table = nullptr;
     uint64 rows = pg::pg_guard([&]() noexcept {
-        Oid types[2] = {INT8ARRAYOID, OIDOID};
-        SPIPlanPtr plan = prepared(load_plan, load_sql, 2, types);
+        Oid types[3] = {INT8ARRAYOID, OIDOID, BOOLOID};
+        SPIPlanPtr plan = prepared(load_plan, load_sql, 3, types);
         Column id_column(INT8OID);
         Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * std::max<size_t>(unique_ids.size(), 1)));
         for (size_t i = 0; i < unique_ids.size(); ++i) values[i] = Int64GetDatum(unique_ids[i]);
-        Datum args[2] = {PointerGetDatum(construct_array(values, static_cast<int>(unique_ids.size()), INT8OID,
+        // A worker's own actions on a run it holds; the rest is the owner's.
+        bool worker_action = *action == core::LifecycleAction::heartbeat ||
+                             *action == core::LifecycleAction::complete || *action == core::LifecycleAction::fail;
+        Datum args[3] = {PointerGetDatum(construct_array(values, static_cast<int>(unique_ids.size()), INT8OID,
                                                          8, true, TYPALIGN_DOUBLE)),
-                         ObjectIdGetDatum(caller)};
-        char nulls[3] = {' ', has_caller ? ' ' : 'n', '\0'};
+                         ObjectIdGetDatum(caller), BoolGetDatum(worker_action)};
+        char nulls[4] = {' ', has_caller ? ' ' : 'n', ' ', '\0'};
         int rc = SPI_execute_plan(plan, args, nulls, false, 0);
         if (rc != SPI_OK_SELECT) elog(ERROR, "pg_cadence: loading jobs failed: %s", SPI_result_code_string(rc));
         table = SPI_tuptable;

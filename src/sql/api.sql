@@ -80,6 +80,16 @@ CREATE OR REPLACE FUNCTION cadence.complete_and_claim(job_ids bigint[], worker t
     LANGUAGE c VOLATILE ROWS 1 AS 'MODULE_PATHNAME', 'cadence_gateway';
 COMMENT ON FUNCTION cadence.complete_and_claim(bigint[], text, text, int, interval, jsonb[]) IS
     'completes the worker''s runs and claims its next ones, in one call and one transaction';
+-- Worker roles: a role that works a queue's runs without joining the owner's role.
+CREATE OR REPLACE FUNCTION cadence.grant_queue(queue text, worker regrole, owner regrole DEFAULT NULL)
+    RETURNS void LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'cadence_gateway';
+COMMENT ON FUNCTION cadence.grant_queue(text, regrole, regrole) IS
+    'lets worker (and its members) claim, heartbeat, complete and fail the runs of owner''s jobs (the caller''s by default) in queue';
+CREATE OR REPLACE FUNCTION cadence.revoke_queue(queue text, worker regrole, owner regrole DEFAULT NULL)
+    RETURNS void LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'cadence_gateway';
+COMMENT ON FUNCTION cadence.revoke_queue(text, regrole, regrole) IS
+    'takes back what grant_queue gave';
+
 CREATE OR REPLACE FUNCTION cadence.prune_events(older_than interval) RETURNS bigint
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'cadence_gateway';
 COMMENT ON FUNCTION cadence.prune_events(interval) IS

@@ -68,6 +68,28 @@ CREATE OR REPLACE FUNCTION cadence._may_manage(caller oid, owner regrole) RETURN
     LANGUAGE sql STABLE
     AS $$ SELECT pg_has_role(caller, owner, 'USAGE') OR pg_has_role(caller, 'cadence_admin', 'USAGE') $$;
 
+-- Whether `caller` may work the runs of `owner`'s jobs in `queue` (claim,
+-- heartbeat, complete, fail): as a manager of the job, or through a queue grant.
+CREATE OR REPLACE FUNCTION cadence._may_work(caller oid, owner regrole, queue text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$ SELECT cadence._may_manage(caller, owner)
+              OR EXISTS (SELECT FROM cadence.queue_grants g
+                         WHERE g.owner = _may_work.owner AND g.queue = _may_work.queue
+                           AND pg_has_role(caller, g.worker, 'USAGE')) $$;
+
+-- Who may create jobs: members of cadence_user or cadence_admin (superusers are).
+CREATE OR REPLACE FUNCTION cadence._check_may_schedule(caller oid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF NOT (pg_has_role(caller, 'cadence_user', 'USAGE') OR pg_has_role(caller, 'cadence_admin', 'USAGE')) THEN
+        RAISE EXCEPTION 'role % may not create pg_cadence jobs', caller::regrole
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = format('A superuser (or a role with ADMIN OPTION on it) grants it: GRANT cadence_user TO %s;',
+                                caller::regrole);
+    END IF;
+END $$;
+
 -- Applies one action to a batch of jobs (src/pg/transit.cpp): one statement locks
 -- their rows (in job id order, so that batches never deadlock), the core decides
 -- each job's events and new row, one statement appends the events (each handed to
@@ -188,6 +210,7 @@ BEGIN
                  ELSE 'backoff' END
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    PERFORM cadence._check_may_schedule(caller);
     PERFORM cadence._check_settings(NULL, queue, max_attempts, backoff, timeout);
     trigger := cadence._validated_trigger(trigger);
     -- cadence.max_jobs_per_role (0: no cap); members of cadence_admin are exempt.
@@ -412,7 +435,7 @@ BEGIN
         SELECT js.job_id, js.run_at FROM cadence.jobs_status js
         WHERE js.status = 'scheduled' AND NOT js.paused AND js.kind = 'external'
           AND js.queue = _claim_due.queue AND js.run_at <= now()
-          AND cadence._may_manage(caller, js.owner)
+          AND cadence._may_work(caller, js.owner, js.queue)
         ORDER BY js.run_at, js.job_id
         LIMIT max_jobs
         FOR UPDATE SKIP LOCKED
@@ -563,6 +586,45 @@ BEGIN
                           NULL, NULL, false) t;
 END $$;
 
+-- Gives `worker` the runs of `owner`'s jobs in `queue` (owner: the caller by default).
+CREATE OR REPLACE FUNCTION cadence._grant_queue(caller oid, queue text, worker regrole, owner regrole)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    owner := coalesce(owner, caller::regrole);
+    IF queue IS NULL OR worker IS NULL THEN
+        RAISE EXCEPTION 'queue and worker must be given' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT cadence._may_manage(caller, owner) THEN
+        RAISE EXCEPTION 'role % may not grant the runs of %''s jobs', caller::regrole, owner
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner of the jobs, a member of it, or a member of cadence_admin grants them.';
+    END IF;
+    INSERT INTO cadence.queue_grants (owner, queue, worker, granted_by)
+    VALUES (owner, queue, worker, caller::regrole)
+    ON CONFLICT DO NOTHING;
+END $$;
+
+CREATE OR REPLACE FUNCTION cadence._revoke_queue(caller oid, queue text, worker regrole, owner regrole)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    owner := coalesce(owner, caller::regrole);
+    IF NOT cadence._may_manage(caller, owner) THEN
+        RAISE EXCEPTION 'role % may not revoke the runs of %''s jobs', caller::regrole, owner
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    DELETE FROM cadence.queue_grants g
+    WHERE g.owner = _revoke_queue.owner AND g.queue = _revoke_queue.queue AND g.worker = _revoke_queue.worker;
+    IF NOT FOUND THEN
+        RAISE NOTICE '% had no grant on queue % of %''s jobs; nothing to do', worker, queue, owner;
+    END IF;
+END $$;
+
 CREATE OR REPLACE FUNCTION cadence._prune_events(caller oid, older_than interval) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -589,7 +651,8 @@ REVOKE ALL ON FUNCTION
     cadence._timer(text, boolean, text, jsonb, timestamptz, timestamptz, timestamptz, timestamptz),
     cadence._publish_event(bigint, bigint, text, text, int, text, timestamptz),
     cadence._prune(timestamptz), cadence._missing_job(bigint, boolean),
-    cadence._may_manage(oid, regrole),
+    cadence._may_manage(oid, regrole), cadence._may_work(oid, regrole, text), cadence._check_may_schedule(oid),
+    cadence._grant_queue(oid, text, regrole, regrole), cadence._revoke_queue(oid, text, regrole, regrole),
     cadence._transit(oid, text, bigint[], text, jsonb[], interval, real, boolean),
     cadence._validated_trigger(jsonb), cadence._check_settings(text, text, int, interval, interval),
     cadence._new_jobs(oid, text[], jsonb, jsonb[], text[], text, int, interval, interval),

@@ -7,11 +7,16 @@ GRANT USAGE ON SCHEMA cadence TO PUBLIC;
 -- Jobs, the event log and the derived status.
 -------------------------------------------------------------------------------
 
--- Members of cadence_admin see and manage every job.
+-- Members of cadence_admin see and manage every job; members of cadence_user may
+-- create jobs (and manage their own). Roles are the cluster's: another database's
+-- install may have made them already.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'cadence_admin') THEN
         CREATE ROLE cadence_admin NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'cadence_user') THEN
+        CREATE ROLE cadence_user NOLOGIN;
     END IF;
 END $$;
 
@@ -122,3 +127,22 @@ REVOKE ALL ON cadence.executor_queue_turns FROM PUBLIC;
 -- creations lock it in turn, so that the cap holds under concurrent creates.
 CREATE TABLE cadence.owner_turns (owner oid PRIMARY KEY);
 REVOKE ALL ON cadence.owner_turns FROM PUBLIC;
+
+-- Worker roles: `worker` (and its members) may claim, heartbeat, complete and fail
+-- the runs of `owner`'s jobs in `queue` (cadence.grant_queue), without being a
+-- member of `owner`. Each may see the grants that name it.
+CREATE TABLE cadence.queue_grants (
+    owner   regrole NOT NULL,
+    queue   text NOT NULL,
+    worker  regrole NOT NULL,
+    granted_by regrole NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner, queue, worker)
+);
+ALTER TABLE cadence.queue_grants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_grants ON cadence.queue_grants FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role(worker, 'USAGE')
+           OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
+REVOKE ALL ON cadence.queue_grants FROM PUBLIC;
+GRANT SELECT ON cadence.queue_grants TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('cadence.queue_grants', '');

@@ -13,7 +13,7 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE source');
 $node->safe_psql('source', q{
     CREATE EXTENSION pg_cadence;
-    CREATE ROLE dump_owner;
+    CREATE ROLE dump_owner IN ROLE cadence_user;
     SET ROLE dump_owner;
     SELECT cadence.create_job('done', cadence.once(now()), queue => 'q', payload => '{"n": 1}');
     SELECT cadence.create_job('nightly', cadence.cron('0 3 * * *', 'Europe/Berlin'));

@@ -42,8 +42,8 @@ sub last_event {
 
 sql(q{
 CREATE EXTENSION pg_cadence;
-CREATE ROLE alice LOGIN;
-CREATE ROLE bob LOGIN;
+CREATE ROLE alice LOGIN IN ROLE cadence_user;
+CREATE ROLE bob LOGIN IN ROLE cadence_user;
 CREATE ROLE readers;
 GRANT readers TO alice;
 CREATE SCHEMA alice_schema AUTHORIZATION alice;
@@ -202,7 +202,7 @@ is(sql(q{SELECT count(*) FROM seen WHERE job = 'planted'}), '0', 'RESET to a pla
 is(last_event($planted, 'executor_lost'), 'true', '... the executor ended instead, and the run is recorded as lost');
 
 # 6. An owner that was dropped, lost LOGIN or CONNECT, or lost a grant makes the run fail.
-sql(q{CREATE ROLE carol LOGIN; CREATE ROLE dave LOGIN; CREATE TABLE granted (x int);
+sql(q{CREATE ROLE carol LOGIN IN ROLE cadence_user; CREATE ROLE dave LOGIN IN ROLE cadence_user; CREATE TABLE granted (x int);
       GRANT SELECT ON granted TO dave; REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
       GRANT CONNECT ON DATABASE postgres TO alice, bob, carol, dave});
 my $later = q{cadence.once(now() + interval '1 hour')};

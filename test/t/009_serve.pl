@@ -313,7 +313,7 @@ ok(wait_for($s, qr/^: keepalive\n\n.*^: keepalive\n\n/ms), 'a keepalive comment 
 $s->{h}->kill_kill;
 
 # --- The connecting role decides what the gateway shows ----------------------------
-sql(q{CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN});
+sql(q{CREATE ROLE alice LOGIN IN ROLE cadence_user; CREATE ROLE bob LOGIN IN ROLE cadence_user});
 my $alice_dsn = $node->connstr('postgres') . ' user=alice application_name=cadence-serve';
 my $saved_dsn = $dsn;
 $dsn = $alice_dsn;

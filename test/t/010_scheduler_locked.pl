@@ -30,8 +30,8 @@ sub as_role {
 
 sql(q{
 CREATE EXTENSION pg_cadence;
-CREATE ROLE alice LOGIN;
-CREATE ROLE bob LOGIN;
+CREATE ROLE alice LOGIN IN ROLE cadence_user;
+CREATE ROLE bob LOGIN IN ROLE cadence_user;
 });
 
 # The scheduler's CPU time so far (user + system), in seconds, from /proc/<pid>/stat.

@@ -66,6 +66,11 @@ sql(qq{SELECT cadence._pause_job($me, $job{paused})});
 $job{deleted} = create('deleted', q{cadence.once(now() + interval '1 day')});
 sql(qq{SELECT cadence._delete_job($me, $job{deleted})});
 sql(qq{SELECT cadence._alter_job($me, $job{paused}, NULL, NULL, NULL, 'paused and renamed', NULL, NULL, NULL, NULL)});
+# An ordinary role's job: under 0.1.0 every role could create jobs.
+sql(q{CREATE ROLE legacy LOGIN});
+my $legacy = sql(q{SELECT oid FROM pg_roles WHERE rolname = 'legacy'});
+sql(qq{SELECT cadence._create_job($legacy, 'legacy', cadence.once(now() + interval '1 day'), NULL, NULL, 'q', 3,
+                                  '10 seconds', NULL)});
 
 my $states_query = q{SELECT job_id, status, attempt, paused, run_at, fire_time, worker, lease,
                             lease_expires_at, fire_base, timer_at, timer_kind, event_id, status_event_id
@@ -156,6 +161,11 @@ is(sql(qq{SELECT status FROM cadence.jobs_status WHERE job_id = $job{running}}),
 sql(qq{SELECT cadence.resume_job($job{paused})});
 is(sql(q{SELECT count(*) FROM cadence.verify()}), '0', 'a job paused under 0.1.0 resumes');
 like(sql(q{SELECT cadence.create_job('after', cadence.once(now()))}), qr/^\d+$/, 'create_job works again');
+# 6. The grant model: a role that owned jobs under 0.1.0 was granted cadence_user.
+is(sql(q{SELECT pg_has_role('legacy', 'cadence_user', 'MEMBER')}), 't',
+   'a role owning jobs made under 0.1.0 is granted cadence_user by the update');
+like(sql(q{SET ROLE legacy; SELECT cadence.create_job('legacy after', cadence.once(now()))}), qr/^\d+$/,
+     '... and creates jobs as before');
 
 $node->stop;
 done_testing();

@@ -41,8 +41,8 @@ sub job {
 
 sql(q{
 CREATE EXTENSION pg_cadence;
-CREATE ROLE alice LOGIN;
-CREATE ROLE bob LOGIN;
+CREATE ROLE alice LOGIN IN ROLE cadence_user;
+CREATE ROLE bob LOGIN IN ROLE cadence_user;
 CREATE ROLE readers;
 GRANT readers TO alice;
 CREATE SCHEMA alice_schema AUTHORIZATION alice;

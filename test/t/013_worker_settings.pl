@@ -43,7 +43,7 @@ sub ending {
 
 sql(q{
 CREATE EXTENSION pg_cadence;
-CREATE ROLE bob LOGIN;
+CREATE ROLE bob LOGIN IN ROLE cadence_user;
 CREATE TABLE seen (what text);
 GRANT INSERT, SELECT ON seen TO PUBLIC;
 CREATE TABLE written_by_job (x int);

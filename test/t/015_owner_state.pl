@@ -43,9 +43,9 @@ sql(q{
 CREATE EXTENSION pg_cadence;
 CREATE EXTENSION dblink;
 CREATE ROLE alice LOGIN SUPERUSER;  -- dblink_connect without a password needs one
-CREATE ROLE bob LOGIN;
-CREATE ROLE carol LOGIN;
-CREATE ROLE dave LOGIN;
+CREATE ROLE bob LOGIN IN ROLE cadence_user;
+CREATE ROLE carol LOGIN IN ROLE cadence_user;
+CREATE ROLE dave LOGIN IN ROLE cadence_user;
 REVOKE TEMPORARY ON DATABASE postgres FROM PUBLIC;
 GRANT TEMPORARY ON DATABASE postgres TO alice;
 CREATE TABLE seen (job text, what text);

@@ -37,8 +37,8 @@ sub last_details {
 
 sql(q{
 CREATE EXTENSION pg_cadence;
-CREATE ROLE mallory LOGIN;
-CREATE ROLE alice LOGIN;
+CREATE ROLE mallory LOGIN IN ROLE cadence_user;
+CREATE ROLE alice LOGIN IN ROLE cadence_user;
 });
 $node->poll_query_until('postgres', q{SELECT pid IS NOT NULL FROM cadence.scheduler})
     or die 'the scheduler never started';

@@ -28,7 +28,7 @@ sub ended {
     return sql("SELECT status FROM cadence.jobs_status WHERE job_id = $job");
 }
 
-sql(q{CREATE EXTENSION pg_cadence; CREATE ROLE alice LOGIN; CREATE ROLE keeper LOGIN IN ROLE cadence_admin});
+sql(q{CREATE EXTENSION pg_cadence; CREATE ROLE alice LOGIN IN ROLE cadence_user; CREATE ROLE keeper LOGIN IN ROLE cadence_admin});
 $node->poll_query_until('postgres', q{SELECT pid IS NOT NULL FROM cadence.scheduler})
     or die 'the scheduler never started';
 
@@ -113,6 +113,56 @@ $serve->kill_kill;
 my ($e_out, $e_err) = ('', '');
 IPC::Run::run([ $client, 'watch', '--dsn', $dsn, '--all', '--follow' ], '>', \$e_out, '2>', \$e_err);
 like($e_err, qr/--follow: only with --job/, '--follow without --job is refused');
+
+# 5. Scheduling is granted: cadence_user (or cadence_admin, or superuser).
+sql(q{CREATE ROLE newcomer LOGIN});
+my $refused = psql_says('newcomer', q{\set VERBOSITY verbose
+SELECT cadence.create_job('x', cadence.once(), payload => '{}')});
+like($refused, qr/ERROR:  42501: role newcomer may not create pg_cadence jobs/, 'a role without the grant may not create jobs');
+like($refused, qr/HINT:  .*GRANT cadence_user TO newcomer;/, '... and is told which role to grant');
+like(psql_says('newcomer', q{SELECT cadence.create_jobs(ARRAY['a', 'b'], cadence.once())}),
+     qr/ERROR:  role newcomer may not create pg_cadence jobs/, 'nor in bulk');
+sql(q{GRANT cadence_user TO newcomer});
+ok(as_role('newcomer', q{SELECT cadence.create_job('granted', cadence.once(), payload => '{}')}) > 0,
+   'once granted cadence_user, it may');
+ok(as_role('keeper', q{SELECT cadence.create_job('admin', cadence.once(), payload => '{}')}) > 0,
+   'a member of cadence_admin may');
+is(psql_says('newcomer', q{SELECT cadence.every('1 minute'), cadence.next_fire_times(cadence.cron('0 3 * * *'))}), '',
+   'the trigger helpers need no grant');
+
+# 6. Worker roles: alice lets mailer work her 'emails' queue, without making it a
+#    member of alice and without it seeing other queues or the jobs themselves.
+sql(q{CREATE ROLE mailer LOGIN});
+my $email = as_role('alice', q{SELECT cadence.create_job('welcome mail', cadence.once(), queue => 'emails',
+                                                         payload => '{"to": "a@example.com"}')});
+my $report = as_role('alice', q{SELECT cadence.create_job('report', cadence.once(), queue => 'reports', payload => '{}')});
+like(psql_says('mailer', q{SELECT cadence.grant_queue('emails', 'mailer', 'alice')}),
+     qr/ERROR:  role mailer may not grant the runs of alice's jobs/, 'a worker cannot grant itself a queue');
+as_role('alice', q{SELECT cadence.grant_queue('emails', 'mailer')});
+is(as_role('mailer', q{SELECT count(*) FROM cadence.queue_grants}), '1', 'the worker sees the grant that names it');
+$node->poll_query_until('postgres', "SELECT status = 'scheduled' AND run_at <= now() FROM cadence.jobs_status WHERE job_id = $email");
+is(as_role('mailer', q{SELECT job_id || ' ' || (payload ->> 'to') FROM cadence.claim('emails', 'mailer-1')}),
+   "$email a\@example.com", "the worker claims the granted queue's run, with its payload");
+is(as_role('mailer', q{SELECT count(*) FROM cadence.claim('reports', 'mailer-1')}), '0', 'but nothing from another queue');
+is(as_role('mailer', q{SELECT count(*) FROM cadence.jobs}) . ' ' . as_role('mailer', q{SELECT count(*) FROM cadence.jobs_status}),
+   '0 0', 'it sees no job row (no SQL, no other queue)');
+ok(as_role('mailer', "SELECT cadence.heartbeat($email, 'mailer-1', 50) IS NOT NULL"), 'it heartbeats the run');
+as_role('mailer', "SELECT cadence.complete($email, 'mailer-1', '{\"sent\": true}')");
+is(sql("SELECT status FROM cadence.jobs_status WHERE job_id = $email"), 'completed', 'and completes it');
+like(psql_says('mailer', "SELECT cadence.cancel_job($report)"), qr/ERROR:  job $report does not exist/,
+     "it cannot manage alice's jobs");
+like(psql_says('mailer', "SELECT cadence.pause_job($email)"), qr/ERROR:  job $email does not exist/,
+     '... not even those of its queue');
+my $second = as_role('alice', q{SELECT cadence.create_job('second mail', cadence.once(), queue => 'emails', payload => '{}',
+                                                          max_attempts => 1)});
+$node->poll_query_until('postgres', "SELECT status = 'scheduled' AND run_at <= now() FROM cadence.jobs_status WHERE job_id = $second");
+as_role('mailer', q{SELECT count(*) FROM cadence.claim('emails', 'mailer-1')});
+as_role('mailer', "SELECT cadence.fail($second, 'mailer-1', 'smtp refused')");
+is(sql("SELECT status FROM cadence.jobs_status WHERE job_id = $second"), 'fatal', 'it fails a run it holds');
+as_role('alice', q{SELECT cadence.revoke_queue('emails', 'mailer')});
+as_role('alice', q{SELECT cadence.create_job('third mail', cadence.once(), queue => 'emails', payload => '{}')});
+select(undef, undef, undef, 0.3);
+is(as_role('mailer', q{SELECT count(*) FROM cadence.claim('emails', 'mailer-1')}), '0', 'once revoked, it claims nothing');
 
 is(sql('SELECT count(*) FROM cadence.verify()'), '0', 'cadence.verify() is empty');
 

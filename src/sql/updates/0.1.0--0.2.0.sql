@@ -29,6 +29,40 @@ ALTER TABLE cadence.job_events DISABLE TRIGGER append_only;
 UPDATE cadence.job_events e SET queue = j.queue FROM cadence.jobs j WHERE j.id = e.job_id;
 ALTER TABLE cadence.job_events ENABLE TRIGGER append_only;
 
+-- Scheduling is granted (cadence_user). Every role that owns jobs made under 0.1.0,
+-- when every role could, is granted it, so that no existing owner is locked out.
+DO $$
+DECLARE
+    r regrole;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'cadence_user') THEN
+        CREATE ROLE cadence_user NOLOGIN;
+    END IF;
+    FOR r IN SELECT DISTINCT j.owner FROM cadence.jobs j
+             JOIN pg_catalog.pg_roles a ON a.oid = j.owner
+             WHERE NOT a.rolsuper AND NOT pg_catalog.pg_has_role(j.owner, 'cadence_user', 'MEMBER')
+    LOOP
+        EXECUTE format('GRANT cadence_user TO %s', r);
+    END LOOP;
+END $$;
+
+-- Worker roles, per owner and queue (cadence.grant_queue).
+CREATE TABLE cadence.queue_grants (
+    owner   regrole NOT NULL,
+    queue   text NOT NULL,
+    worker  regrole NOT NULL,
+    granted_by regrole NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner, queue, worker)
+);
+ALTER TABLE cadence.queue_grants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_grants ON cadence.queue_grants FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role(worker, 'USAGE')
+           OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
+REVOKE ALL ON cadence.queue_grants FROM PUBLIC;
+GRANT SELECT ON cadence.queue_grants TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('cadence.queue_grants', '');
+
 -- cadence.max_jobs_per_role: a role's creations take turns on its row.
 CREATE TABLE cadence.owner_turns (owner oid PRIMARY KEY);
 REVOKE ALL ON cadence.owner_turns FROM PUBLIC;
