@@ -1,0 +1,71 @@
+# The README's examples run as written: its quick start's SQL on a fresh cluster,
+# every shell block through `bash -n`, and every option its `cadence` command
+# lines use exists.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+
+my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
+die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
+my $readme_path = $ENV{CADENCE_README} // "$FindBin::Bin/../../README.md";
+open(my $fh, '<', $readme_path) or die "cannot read the README ($readme_path): $!";
+my $readme = do { local $/; <$fh> };
+close $fh;
+
+# The fenced blocks of one language, in order.
+sub blocks_of {
+    my ($lang) = @_;
+    my @blocks;
+    while ($readme =~ /^```\Q$lang\E\n(.*?)^```\n/msg) { push @blocks, $1; }
+    return @blocks;
+}
+
+# 1. The quick start's SQL, as a superuser in a database with the extension.
+my ($quick) = $readme =~ /<!-- quick start[^\n]*-->\n```sql\n(.*?)^```\n/ms;
+ok(defined $quick, 'the README has its quick start SQL block');
+my $node = PostgreSQL::Test::Cluster->new('readme');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE app');
+$node->safe_psql('app', 'CREATE EXTENSION pg_cadence');
+$node->poll_query_until('app', q{SELECT pid IS NOT NULL FROM cadence.scheduler}) or die 'no scheduler';
+my ($rc, $out, $err) = $node->psql('app', $quick, on_error_stop => 1);
+is($rc, 0, 'the quick start runs as written') or diag($err);
+like($out, qr/welcome mail\|completed/, '... and its worker role completed the mail job');
+like($out, qr/nightly vacuum\|scheduled/, '... and the nightly job waits for its tick');
+
+# 2. Every shell block parses.
+my @sh = blocks_of('sh');
+cmp_ok(scalar @sh, '>=', 5, 'the README has its shell examples');
+for my $i (0 .. $#sh) {
+    my ($ok, $stderr) = (0, '');
+    IPC::Run::run([ 'bash', '-n' ], '<', \$sh[$i], '2>', \$stderr) and $ok = 1;
+    ok($ok, "shell block " . ($i + 1) . " parses") or diag("$sh[$i]\n$stderr");
+}
+
+# 3. Every option of a `cadence` command line in them exists.
+my %help;
+for my $command (qw(watch serve version)) {
+    my ($h_out, $h_err) = ('', '');
+    IPC::Run::run([ $client, $command, '--help' ], '>', \$h_out, '2>', \$h_err);
+    $help{$command} = $h_out;
+}
+my $lines = 0;
+for my $line (map { split /\n/ } @sh) {
+    next unless $line =~ m{^(?:build/)?cadence (\w+)(.*)$};
+    my ($command, $rest) = ($1, $2);
+    $rest =~ s/#.*$//;
+    $lines++;
+    ok(exists $help{$command}, "cadence $command is a command");
+    for my $option ($rest =~ /(?:^|\s)(--[a-z-]+)/g) {
+        like($help{$command} // '', qr/\Q$option\E\b/, "cadence $command takes $option");
+    }
+}
+cmp_ok($lines, '>=', 4, "the README's cadence command lines were checked ($lines)");
+
+$node->stop;
+done_testing();
