@@ -21,7 +21,7 @@ constexpr int replay_page = 5000;
 // The columns every stream query returns, in StreamEvent order. `at` is formatted
 // like the NOTIFY payload (UTC, trailing zeros of the fraction dropped).
 constexpr const char* event_columns =
-    "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(j.queue, ''), "
+    "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(e.queue, j.queue, ''), "
     "rtrim(rtrim(to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0'), '.') "
     "|| 'Z'";
 
@@ -142,7 +142,8 @@ void SseStream::replay() {
         sql += " AND e.job_id = $2";
         params.push_back(std::to_string(*request_.job_id));
     } else if (request_.queue) {
-        sql += " AND j.queue = $2";
+        // The event's own queue (that of a deleted job's last events too), as published.
+        sql += " AND coalesce(e.queue, j.queue) = $2";
         params.push_back(*request_.queue);
     }
     sql += " ORDER BY e.id LIMIT " + std::to_string(replay_page);

@@ -46,9 +46,10 @@ const std::vector<std::pair<std::string, std::string>> connection_defaults = {
 };
 
 // The columns every event query selects, in WatchEvent's order: id, job_id,
-// event, status, attempt, queue (of the job, if it still exists), at in microseconds.
+// event, status, attempt, queue (the event's own, as published; for an event
+// written by 0.1.0, the job's if it still exists), at in microseconds.
 constexpr const char* event_columns =
-    "e.id, e.job_id, e.event, e.status, e.attempt, j.queue, "
+    "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(e.queue, j.queue), "
     "(extract(epoch FROM e.at) * 1000000)::bigint";
 
 class ConnectionLost : public ClientError {
@@ -199,7 +200,8 @@ private:
         case WatchTarget::Kind::queue:
             // A deleted job has no queue left to compare: its rows come back and
             // are matched with the queue its earlier events were seen in.
-            rows = query(select + " WHERE e.id > $1 AND (j.queue = $2 OR j.id IS NULL) ORDER BY e.id",
+            rows = query(select + " WHERE e.id > $1 AND (coalesce(e.queue, j.queue) = $2 OR"
+                                  " (e.queue IS NULL AND j.id IS NULL)) ORDER BY e.id",
                          {std::to_string(replay_start()), target_.queue});
             break;
         case WatchTarget::Kind::all:

@@ -248,6 +248,18 @@ is(join(',', map { $_->{event_id} } messages(${ $resumed->{out} })), event_ids("
     'from Last-Event-ID');
 $resumed->{h}->kill_kill;
 
+# A queue-filtered replay of a deleted job's events still has them, deleted last:
+# the replay takes each event's own queue, as it was published.
+my $doomed_mark = sql('SELECT max(id) FROM cadence.job_events');
+my $doomed = sql(q{SELECT cadence.create_job('doomed', cadence.once(now() + interval '1 hour'), queue => 'exports')});
+sql("SELECT cadence.delete_job($doomed)");
+my $replayed = open_stream("$api/events?queue=exports", "Last-Event-ID: $doomed_mark");
+ok(wait_for($replayed, qr/"job_id":$doomed,"event":"deleted".*"queue":"exports"/),
+   "a queue-filtered replay carries a deleted job's events, with their queue");
+is(join(',', map { $_->{event} } grep { $_->{job_id} == $doomed } messages(${ $replayed->{out} })),
+   'scheduled,deleted', '... ending with deleted');
+$replayed->{h}->kill_kill;
+
 # --- A dropped database connection -----------------------------------------------
 is(sql(q{SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
          WHERE application_name = 'cadence-serve'}), 't', "the gateway's connections are terminated");
