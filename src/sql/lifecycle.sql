@@ -586,6 +586,18 @@ BEGIN
                           NULL, NULL, false) t;
 END $$;
 
+-- Who may grant or revoke the runs of `owner`'s jobs: the owner, its members, cadence_admin.
+CREATE OR REPLACE FUNCTION cadence._check_may_grant(caller oid, owner regrole, verb text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF NOT cadence._may_manage(caller, owner) THEN
+        RAISE EXCEPTION 'role % may not % the runs of %''s jobs', caller::regrole, verb, owner
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner of the jobs, a member of it, or a member of cadence_admin does.';
+    END IF;
+END $$;
+
 -- Gives `worker` the runs of `owner`'s jobs in `queue` (owner: the caller by default).
 CREATE OR REPLACE FUNCTION cadence._grant_queue(caller oid, queue text, worker regrole, owner regrole)
     RETURNS void
@@ -597,11 +609,7 @@ BEGIN
     IF queue IS NULL OR worker IS NULL THEN
         RAISE EXCEPTION 'queue and worker must be given' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF NOT cadence._may_manage(caller, owner) THEN
-        RAISE EXCEPTION 'role % may not grant the runs of %''s jobs', caller::regrole, owner
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'The owner of the jobs, a member of it, or a member of cadence_admin grants them.';
-    END IF;
+    PERFORM cadence._check_may_grant(caller, owner, 'grant');
     INSERT INTO cadence.queue_grants (owner, queue, worker, granted_by)
     VALUES (owner, queue, worker, caller::regrole)
     ON CONFLICT DO NOTHING;
@@ -614,10 +622,7 @@ CREATE OR REPLACE FUNCTION cadence._revoke_queue(caller oid, queue text, worker 
     AS $$
 BEGIN
     owner := coalesce(owner, caller::regrole);
-    IF NOT cadence._may_manage(caller, owner) THEN
-        RAISE EXCEPTION 'role % may not revoke the runs of %''s jobs', caller::regrole, owner
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM cadence._check_may_grant(caller, owner, 'revoke');
     DELETE FROM cadence.queue_grants g
     WHERE g.owner = _revoke_queue.owner AND g.queue = _revoke_queue.queue AND g.worker = _revoke_queue.worker;
     IF NOT FOUND THEN
@@ -653,6 +658,7 @@ REVOKE ALL ON FUNCTION
     cadence._prune(timestamptz), cadence._missing_job(bigint, boolean),
     cadence._may_manage(oid, regrole), cadence._may_work(oid, regrole, text), cadence._check_may_schedule(oid),
     cadence._grant_queue(oid, text, regrole, regrole), cadence._revoke_queue(oid, text, regrole, regrole),
+    cadence._check_may_grant(oid, regrole, text),
     cadence._transit(oid, text, bigint[], text, jsonb[], interval, real, boolean),
     cadence._validated_trigger(jsonb), cadence._check_settings(text, text, int, interval, interval),
     cadence._new_jobs(oid, text[], jsonb, jsonb[], text[], text, int, interval, interval),
