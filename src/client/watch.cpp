@@ -51,6 +51,9 @@ const std::vector<std::pair<std::string, std::string>> connection_defaults = {
 constexpr const char* event_columns =
     "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(e.queue, j.queue), "
     "(extract(epoch FROM e.at) * 1000000)::bigint";
+// Events from the log, with their job where it still exists: add a WHERE.
+const std::string select_events = std::string("SELECT ") + event_columns +
+                                  " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id";
 
 class ConnectionLost : public ClientError {
 public:
@@ -159,10 +162,7 @@ private:
             return;
         }
         // Deleted already: its final event is still in the log.
-        auto last = query(std::string("SELECT ") + event_columns +
-                              " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = "
-                              "e.job_id WHERE e.job_id = $1 ORDER BY e.id DESC LIMIT 1",
-                          {id});
+        auto last = query(select_events + " WHERE e.job_id = $1 ORDER BY e.id DESC LIMIT 1", {id});
         if (last.rows() == 1 && last.value(0, 3) == "deleted") {
             auto deleted = event_from_row(last, 0);
             filter_.admit(deleted);
@@ -174,23 +174,20 @@ private:
                           "roles it is a member of, and cadence_admin sees all)");
     }
 
-    // Reads from the event log what notifications may not have brought; returns
-    // how many events it printed.
     // A bulk change's events (ids first..last), read from the log: those of jobs
     // this role cannot see are not there, so another role's bulk change costs one
     // query that finds nothing.
     void replay_range(std::int64_t first, std::int64_t last) {
-        auto rows = query(std::string("SELECT ") + event_columns +
-                              " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id"
-                              " WHERE e.id BETWEEN $1 AND $2 ORDER BY e.id",
+        auto rows = query(select_events + " WHERE e.id BETWEEN $1 AND $2 ORDER BY e.id",
                           {std::to_string(first), std::to_string(last)});
         for (int r = 0; r < rows.rows() && !finished_; ++r) handle(event_from_row(rows, r));
     }
 
+    // Reads from the event log what notifications may not have brought; returns
+    // how many events it printed.
     int replay() {
         std::optional<Result> rows;
-        std::string select = std::string("SELECT ") + event_columns +
-                             " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id";
+        const std::string& select = select_events;
         switch (target_.kind) {
         case WatchTarget::Kind::job:
             rows = query(select + " WHERE e.job_id = $1 AND e.id > $2 ORDER BY e.id",

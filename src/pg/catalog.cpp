@@ -17,6 +17,17 @@ extern "C" {
 
 namespace cadence::pg {
 
+SPIPlanPtr kept_plan(SPIPlanPtr& plan, const char* sql, int nargs, Oid* types, int cursor_options) {
+    if (plan == nullptr) {
+        SPIPlanPtr fresh = SPI_prepare_cursor(sql, nargs, types, cursor_options);
+        if (fresh == nullptr)
+            elog(ERROR, "pg_cadence: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
+        SPI_keepplan(fresh);
+        plan = fresh;
+    }
+    return plan;
+}
+
 void begin_worker_transaction() {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();

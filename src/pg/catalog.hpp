@@ -1,6 +1,11 @@
 // Small pieces the workers share: a transaction with SPI, and whether the
 // extension exists in their database.
 #pragma once
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "executor/spi.h"
+}
 
 namespace cadence::pg {
 
@@ -22,6 +27,11 @@ void begin_spi_transaction(const char* activity);
 
 // Ends what begin_spi_transaction began: commits and reports the worker idle.
 void commit_spi_transaction();
+
+// `plan`, prepared from `sql` the first time and kept for the backend's life (the
+// plan cache makes it again when what it uses changes). Call inside pg_guard, with
+// SPI connected.
+SPIPlanPtr kept_plan(SPIPlanPtr& plan, const char* sql, int nargs, Oid* types, int cursor_options);
 
 // Whether CREATE EXTENSION pg_cadence has run in this database, at the library's
 // version (a transaction of its own). Another version is reported once, as a warning.

@@ -86,19 +86,13 @@ void set_last_error(const char* message) {
 // The plan of one of the few queries below, made once: a fire of one job should not
 // parse and plan its query again. The plan cache makes it again when what it uses
 // changes (the extension dropped and created again included).
-SPIPlanPtr kept_plan(const char* sql, int nargs, Oid* types) {
-    // A fixed table: this runs where nothing may throw. The scheduler has four queries.
+SPIPlanPtr plan_of(const char* sql, int nargs, Oid* types) {
+    // A fixed table: this runs where nothing may throw. The scheduler has five queries.
     static std::array<std::pair<const char*, SPIPlanPtr>, 8> plans{};
     for (auto& [text, plan] : plans) {
-        if (text == sql) return plan;
-        if (text != nullptr) continue;
-        SPIPlanPtr made = SPI_prepare_cursor(sql, nargs, types, 0);
-        if (made == nullptr)
-            elog(ERROR, "pg_cadence: preparing \"%s\" failed: %s", sql, SPI_result_code_string(SPI_result));
-        SPI_keepplan(made);
+        if (text != sql && text != nullptr) continue;
         text = sql;
-        plan = made;
-        return plan;
+        return kept_plan(plan, sql, nargs, types, 0);
     }
     elog(ERROR, "pg_cadence: more scheduler queries than kept plans");
 }
@@ -122,7 +116,7 @@ void for_each_timer_row(const char* sql, const std::vector<int64>* ids, Sink sin
         }
         rows_context = AllocSetContextCreate(CurrentMemoryContext, "pg_cadence timer rows",
                                              ALLOCSET_DEFAULT_SIZES);
-        return SPI_cursor_open(nullptr, kept_plan(sql, ids != nullptr ? 1 : 0, types), values, nullptr, false);
+        return SPI_cursor_open(nullptr, plan_of(sql, ids != nullptr ? 1 : 0, types), values, nullptr, false);
     });
     for (;;) {
         TimerRow* batch = nullptr;

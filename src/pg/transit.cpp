@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/job_lifecycle.hpp"
 #include "pg/boundary.hpp"
+#include "pg/catalog.hpp"
 #include "pg/convert.hpp"
 #include "pg/plan_refresh.hpp"
 #include "pg/publication.hpp"
@@ -85,16 +86,9 @@ constexpr const char* pause_sql = "UPDATE cadence.jobs SET paused = $2 WHERE id 
 
 SPIPlanPtr load_plan, append_plan, store_plan, remove_plan, pause_plan;
 
-// Prepares (once) a generic plan kept for the backend's life. Inside pg_guard.
+// A generic plan of one of the statements above, made once. Inside pg_guard.
 SPIPlanPtr prepared(SPIPlanPtr& plan, const char* sql, int nargs, Oid* types) {
-    if (plan == nullptr) {
-        SPIPlanPtr fresh = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-        if (fresh == nullptr) elog(ERROR, "pg_cadence: preparing the lifecycle's statement failed: %s",
-                                   SPI_result_code_string(SPI_result));
-        SPI_keepplan(fresh);
-        plan = fresh;
-    }
-    return plan;
+    return pg::kept_plan(plan, sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 // A column of an array argument being built: plain values, made into an array

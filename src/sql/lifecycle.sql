@@ -583,16 +583,19 @@ BEGIN
                           NULL, NULL, false) t;
 END $$;
 
--- Who may grant or revoke the runs of `owner`'s jobs: the owner, its members, cadence_admin.
-CREATE OR REPLACE FUNCTION cadence._check_may_grant(caller oid, owner regrole, verb text) RETURNS void
+-- The owner whose runs a grant or revoke is about (the caller by default), once
+-- it is checked that the caller may: the owner, its members, cadence_admin.
+CREATE OR REPLACE FUNCTION cadence._grant_owner(caller oid, owner regrole, verb text) RETURNS regrole
     LANGUAGE plpgsql STABLE
     AS $$
 BEGIN
+    owner := coalesce(owner, caller::regrole);
     IF NOT cadence._may_manage(caller, owner) THEN
         RAISE EXCEPTION 'role % may not % the runs of %''s jobs', caller::regrole, verb, owner
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'The owner of the jobs, a member of it, or a member of cadence_admin does.';
     END IF;
+    RETURN owner;
 END $$;
 
 -- Gives `worker` the runs of `owner`'s jobs in `queue` (owner: the caller by default).
@@ -602,11 +605,10 @@ CREATE OR REPLACE FUNCTION cadence._grant_queue(caller oid, queue text, worker r
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    owner := coalesce(owner, caller::regrole);
     IF queue IS NULL OR worker IS NULL THEN
         RAISE EXCEPTION 'queue and worker must be given' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    PERFORM cadence._check_may_grant(caller, owner, 'grant');
+    owner := cadence._grant_owner(caller, owner, 'grant');
     INSERT INTO cadence.queue_grants (owner, queue, worker, granted_by)
     VALUES (owner, queue, worker, caller::regrole)
     ON CONFLICT DO NOTHING;
@@ -618,8 +620,7 @@ CREATE OR REPLACE FUNCTION cadence._revoke_queue(caller oid, queue text, worker 
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    owner := coalesce(owner, caller::regrole);
-    PERFORM cadence._check_may_grant(caller, owner, 'revoke');
+    owner := cadence._grant_owner(caller, owner, 'revoke');
     DELETE FROM cadence.queue_grants g
     WHERE g.owner = _revoke_queue.owner AND g.queue = _revoke_queue.queue AND g.worker = _revoke_queue.worker;
     IF NOT FOUND THEN
@@ -655,7 +656,7 @@ REVOKE ALL ON FUNCTION
     cadence._prune(timestamptz), cadence._missing_job(bigint, boolean),
     cadence._may_manage(oid, regrole), cadence._check_may_schedule(oid),
     cadence._grant_queue(oid, text, regrole, regrole), cadence._revoke_queue(oid, text, regrole, regrole),
-    cadence._check_may_grant(oid, regrole, text),
+    cadence._grant_owner(oid, regrole, text),
     cadence._transit(oid, text, bigint[], text, jsonb[], interval, real, boolean),
     cadence._validated_trigger(jsonb), cadence._check_settings(text, text, int, interval, interval),
     cadence._new_jobs(oid, text[], jsonb, jsonb[], text[], text, int, interval, interval),
