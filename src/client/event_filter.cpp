@@ -3,7 +3,6 @@
 namespace cadence::client {
 
 bool EventFilter::admit(const WatchEvent& event) {
-    observe(event.event_id);
     auto& seen = jobs_[event.job_id];
     if (event.event_id <= seen.last_event_id) return false;
     seen.last_event_id = event.event_id;
@@ -12,7 +11,6 @@ bool EventFilter::admit(const WatchEvent& event) {
 }
 
 void EventFilter::seed(std::int64_t job_id, std::int64_t event_id) {
-    observe(event_id);
     auto& seen = jobs_[job_id];
     if (event_id > seen.last_event_id) seen.last_event_id = event_id;
 }

@@ -28,17 +28,12 @@ public:
     // The queue the job's printed events were in (for replayed rows of deleted jobs).
     std::optional<std::string> known_queue(std::int64_t job_id) const;
 
-    // The largest event id admitted or seeded, of any job; 0 before any.
-    std::int64_t high_water() const { return high_water_; }
-    void observe(std::int64_t event_id) { if (event_id > high_water_) high_water_ = event_id; }
-
 private:
     struct JobSeen {
         std::int64_t last_event_id = 0;
         std::optional<std::string> queue;
     };
     std::unordered_map<std::int64_t, JobSeen> jobs_;
-    std::int64_t high_water_ = 0;
 };
 
 }  // namespace cadence::client

@@ -130,10 +130,18 @@ private:
             stream.queue = it->second;
         auto last_field = request_["Last-Event-ID"];
         std::string_view last(last_field.data(), last_field.size());
-        if (!last.empty()) {
+        if (!last.empty() && stream.job_id) {
+            // A job's events commit in id order: its last event id is its position.
             stream.last_event_id = serve::parse_event_id(last);
             if (!stream.last_event_id)
                 return send(error_reply(400, "invalid Last-Event-ID: expected an event id"));
+        } else if (!last.empty()) {
+            while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+            while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+            stream.position = StreamPosition::parse(last);
+            if (!stream.position)
+                return send(error_reply(400, "invalid Last-Event-ID: expected a stream position such as "
+                                             "\"120+\" or \"120+122-125\" (or an event id)"));
         }
         stream_.expires_never();
         auto sse = std::make_shared<SseStream>(stream_.release_socket(), context_.pool,

@@ -1,6 +1,7 @@
 #include "client/sse_stream.hpp"
 
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <chrono>
 
 #include "core/serve_http.hpp"
@@ -16,7 +17,7 @@ namespace {
 // with Last-Event-ID).
 constexpr std::size_t max_backlog_bytes = 4 << 20;
 // Replays read the log in pages of this many events.
-constexpr int replay_page = 5000;
+constexpr int replay_page_rows = 5000;
 
 // The columns every stream query returns, in StreamEvent order. `at` is formatted
 // like the NOTIFY payload (UTC, trailing zeros of the fraction dropped).
@@ -80,12 +81,33 @@ void SseStream::start() {
                     "EXISTS (SELECT FROM cadence.job_events WHERE job_id = $1 AND id > $2)",
                     {std::to_string(*request_.job_id), std::to_string(*request_.last_event_id)},
                     done);
-    } else if (!request_.last_event_id) {
-        // Live from now: what is already in the log counts as sent.
-        pool_.query("SELECT coalesce(max(id), 0) FROM cadence.job_events", {}, done);
+    } else if (!request_.position) {
+        read_horizon();
     } else {
         pool_.query("SELECT true", {}, done);
     }
+}
+
+// Live from now: the position starts at the status horizon, and what the next
+// statement's snapshot holds at or above it counts as sent (docs/status-positions.md).
+void SseStream::read_horizon() {
+    auto self = shared_from_this();
+    pool_.query("SELECT cadence.status_horizon()", {}, [self](PgOutcome outcome) {
+        if (self->closed_) return;
+        if (!outcome.ok || !outcome.scalar()) return self->started(std::move(outcome));
+        self->position_ = StreamPosition(std::stoll(*outcome.scalar()));
+        self->pool_.query("SELECT id FROM cadence.job_events WHERE id >= $1",
+                          {std::to_string(self->position_.horizon())},
+                          [self](PgOutcome ids) { self->seed_position(std::move(ids)); });
+    });
+}
+
+void SseStream::seed_position(PgOutcome outcome) {
+    if (closed_) return;
+    if (outcome.ok)
+        for (const auto& row : outcome.rows)
+            if (row.size() == 1 && row[0]) position_.accept(std::stoll(*row[0]));
+    started(std::move(outcome));
 }
 
 void SseStream::started(PgOutcome outcome) {
@@ -119,25 +141,29 @@ void SseStream::started(PgOutcome outcome) {
     watch_peer();
     schedule_keepalive();
     if (request_.last_event_id) {
-        sent_.raise_floor(*request_.last_event_id);
+        job_last_sent_ = *request_.last_event_id;
         return replay();
     }
-    if (request_.job_id) {
-        emit_rows(outcome.rows);
-        if (auto e = event_from_row(outcome.rows[0])) sent_.raise_floor(e->event_id);
-    } else {
-        sent_.raise_floor(std::stoll(outcome.scalar().value_or("0")));
+    if (request_.position) {
+        position_ = *request_.position;
+        return replay();
     }
+    if (request_.job_id) emit_rows(outcome.rows);
     drain_pending();
 }
 
-// Reads the log after what was sent, in id order, in pages.
+// Reads the log from where the stream is, in id order, in pages.
 void SseStream::replay() {
+    replay_cursor_ = request_.job_id ? job_last_sent_ : position_.horizon() - 1;
+    replay_page();
+}
+
+void SseStream::replay_page() {
     busy_ = true;
     std::string sql = std::string("SELECT ") + event_columns +
                       " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id "
                       "WHERE e.id > $1";
-    std::vector<std::optional<std::string>> params{std::to_string(sent_.replay_after())};
+    std::vector<std::optional<std::string>> params{std::to_string(replay_cursor_)};
     if (request_.job_id) {
         sql += " AND e.job_id = $2";
         params.push_back(std::to_string(*request_.job_id));
@@ -146,7 +172,7 @@ void SseStream::replay() {
         sql += " AND coalesce(e.queue, j.queue) = $2";
         params.push_back(*request_.queue);
     }
-    sql += " ORDER BY e.id LIMIT " + std::to_string(replay_page);
+    sql += " ORDER BY e.id LIMIT " + std::to_string(replay_page_rows);
     auto self = shared_from_this();
     pool_.query(sql, params, [self](PgOutcome outcome) { self->replayed(std::move(outcome)); });
 }
@@ -161,12 +187,10 @@ void SseStream::replayed(PgOutcome outcome) {
     }
     emit_rows(outcome.rows);
     if (finishing_) return;
-    if (static_cast<int>(outcome.rows.size()) == replay_page) {
+    if (static_cast<int>(outcome.rows.size()) == replay_page_rows) {
         // More to read: continue after the last row of this page.
-        if (auto last = event_from_row(outcome.rows.back())) {
-            if (sent_.replay_after() < last->event_id) sent_.raise_floor(last->event_id);
-        }
-        return replay();
+        if (auto last = event_from_row(outcome.rows.back())) replay_cursor_ = last->event_id;
+        return replay_page();
     }
     drain_pending();
 }
@@ -178,14 +202,18 @@ void SseStream::emit_rows(const Rows& rows) {
 
 void SseStream::emit(const StreamEvent& e) {
     if (finishing_ || closed_) return;
-    if (request_.job_id && e.job_id != *request_.job_id) return;
-    if (!request_.job_id && request_.queue && e.queue != *request_.queue) return;
-    if (!sent_.insert(e.event_id)) return;
-    // One job's events are published in id order: older ones are duplicates.
-    if (request_.job_id) sent_.raise_floor(e.event_id);
-    write(core::serve::sse_message(e));
-    if (request_.job_id && core::serve::ends_job_stream(e.status) && (!request_.follow || e.status == "deleted"))
-        finish();
+    if (request_.job_id) {
+        // One job's events commit, and are published, in id order: older ones are duplicates.
+        if (e.job_id != *request_.job_id || e.event_id <= job_last_sent_) return;
+        job_last_sent_ = e.event_id;
+        write(core::serve::sse_message(e));
+        if (core::serve::ends_job_stream(e.status) && (!request_.follow || e.status == "deleted")) finish();
+        return;
+    }
+    // Another queue's events count as handled too: a replay would skip them anyway.
+    if (!position_.accept(e.event_id)) return;
+    if (request_.queue && e.queue != *request_.queue) return;
+    write(core::serve::sse_message(e, position_.encode()));
 }
 
 void SseStream::drain_pending() {
@@ -194,9 +222,23 @@ void SseStream::drain_pending() {
     pending_.clear();
     for (const auto& e : pending) emit(e);
     if (resync_wanted_ && !finishing_ && !closed_) {
+        // The replay reads from the position before the horizon that came meanwhile.
         resync_wanted_ = false;
-        replay();
+        return replay();
     }
+    if (pending_horizon_ > 0) {
+        position_.advance(pending_horizon_);
+        pending_horizon_ = 0;
+    }
+}
+
+void SseStream::on_horizon(std::int64_t horizon) {
+    if (request_.job_id) return;
+    if (busy_) {
+        pending_horizon_ = std::max(pending_horizon_, horizon);
+        return;
+    }
+    position_.advance(horizon);
 }
 
 void SseStream::on_events(const std::vector<StreamEvent>& events) {

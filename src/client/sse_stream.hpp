@@ -1,8 +1,13 @@
 // One Server-Sent-Events stream: the events of one job (/jobs/{id}/$stream) or of
 // all visible jobs (/events, optionally one queue). It subscribes to the hub before
-// reading the current state, so nothing falls between the two; de-duplicates by
-// event id; replays from cadence.job_events after a resync or a reconnect; sends
-// a keepalive comment every 15 seconds. A job stream ends after a terminal status.
+// reading the current state, so nothing falls between the two; replays from
+// cadence.job_events after a resync or a reconnect; sends a keepalive comment every
+// 15 seconds. A job stream ends after a terminal status.
+//
+// Each message's SSE id is where the stream is, for Last-Event-ID: a job stream's
+// is the event id (one job's events commit in id order); the others' is a stream
+// position (stream_position.hpp), so that a reconnection gets every later event
+// exactly once whatever order ids committed in.
 #pragma once
 
 #include <chrono>
@@ -18,7 +23,7 @@
 
 #include "client/pg_pool.hpp"
 #include "client/status_hub.hpp"
-#include "core/recent_ids.hpp"
+#include "client/stream_position.hpp"
 #include "core/sse_message.hpp"
 
 namespace cadence::client {
@@ -26,7 +31,8 @@ namespace cadence::client {
 struct StreamRequest {
     std::optional<std::int64_t> job_id;         // a job stream, else every job
     std::optional<std::string> queue;           // /events?queue=
-    std::optional<std::int64_t> last_event_id;  // Last-Event-ID: replay after it
+    std::optional<std::int64_t> last_event_id;  // a job stream's Last-Event-ID: replay after it
+    std::optional<StreamPosition> position;     // another stream's Last-Event-ID: resume from it
     bool follow = false;                        // ?follow=true: a job stream ends only at deleted
 };
 
@@ -39,6 +45,7 @@ public:
     void start();
 
     void on_events(const std::vector<core::serve::StreamEvent>& events) override;
+    void on_horizon(std::int64_t horizon) override;
     void on_resync() override;
     void on_shutdown() override;
 
@@ -46,7 +53,10 @@ private:
     using Rows = std::vector<std::vector<std::optional<std::string>>>;
 
     void started(PgOutcome outcome);
+    void read_horizon();
+    void seed_position(PgOutcome outcome);
     void replay();
+    void replay_page();
     void replayed(PgOutcome outcome);
     void emit_rows(const Rows& rows);
     void emit(const core::serve::StreamEvent& event);
@@ -63,7 +73,10 @@ private:
     PgPool& pool_;
     StatusHub& hub_;
     StreamRequest request_;
-    core::serve::RecentIds sent_;
+    StreamPosition position_;      // every stream but a job's
+    std::int64_t job_last_sent_ = 0;  // a job stream's
+    std::int64_t replay_cursor_ = 0;  // the last id a replay page read
+    std::int64_t pending_horizon_ = 0;  // a horizon that came while busy
     boost::asio::steady_timer keepalive_;
     std::deque<std::string> outbox_;
     std::size_t outbox_bytes_ = 0;

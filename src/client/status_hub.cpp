@@ -124,7 +124,10 @@ void StatusHub::on_readable() {
         auto parsed = core::serve::parse_status_notification(notify->extra);
         int sender = notify->be_pid;
         PQfreemem(notify);
-        if (!parsed) parsed = StatusNotification{{}, true, {}};
+        if (!parsed) {
+            parsed = StatusNotification{};
+            parsed->resync = true;
+        }
         enqueue(Received{sender, std::move(*parsed)});
     }
     if (PQstatus(conn_) == CONNECTION_BAD) return lost(pg_message(PQerrorMessage(conn_)));
@@ -210,7 +213,7 @@ void StatusHub::dispatch_next() {
             // replay only when the role sees one of the range's events.
             deliver(notification.events);
             if (notification.resync || !filter_) {
-                resync_all();
+                conclude(notification, true);
                 continue;
             }
             std::string condition;
@@ -220,17 +223,18 @@ void StatusHub::dispatch_next() {
             dispatching_ = true;
             auto alive = alive_;
             pool_.query("SELECT EXISTS (SELECT FROM cadence.job_events WHERE " + condition + ")", {},
-                        [this, alive](PgOutcome outcome) {
+                        [this, alive, notification = std::move(notification)](PgOutcome outcome) {
                             if (!*alive) return;
                             dispatching_ = false;
-                            if (!outcome.ok || outcome.scalar() != std::optional<std::string>("f")) resync_all();
+                            conclude(notification,
+                                     !outcome.ok || outcome.scalar() != std::optional<std::string>("f"));
                             dispatch_next();
                         });
             return;
         }
         if (!filter_ || notification.events.empty()) {
             deliver(notification.events);
-            if (notification.resync) resync_all();
+            conclude(notification, notification.resync);
             continue;
         }
         // Keep the events this role can read; the rest are someone else's jobs.
@@ -247,7 +251,7 @@ void StatusHub::dispatch_next() {
                 dispatching_ = false;
                 if (!outcome.ok) {
                     // Cannot tell which are visible: the streams replay from the log.
-                    resync_all();
+                    conclude(notification, true);
                 } else {
                     std::vector<StreamEvent> visible;
                     for (const auto& e : notification.events)
@@ -257,7 +261,7 @@ void StatusHub::dispatch_next() {
                                 break;
                             }
                     deliver(visible);
-                    if (notification.resync) resync_all();
+                    conclude(notification, notification.resync);
                 }
                 dispatch_next();
             });
@@ -270,6 +274,14 @@ void StatusHub::deliver(const std::vector<StreamEvent>& events) {
     auto copy = subscribers_;  // a subscriber may unsubscribe while handling
     for (auto& [raw, weak] : copy)
         if (auto s = weak.lock()) s->on_events(events);
+}
+
+void StatusHub::conclude(const StatusNotification& notification, bool resync) {
+    if (resync) resync_all();
+    if (!notification.horizon) return;
+    auto copy = subscribers_;
+    for (auto& [raw, weak] : copy)
+        if (auto s = weak.lock()) s->on_horizon(*notification.horizon);
 }
 
 void StatusHub::resync_all() {

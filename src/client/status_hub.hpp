@@ -30,6 +30,9 @@ public:
     virtual void on_events(const std::vector<core::serve::StreamEvent>& events) = 0;
     // Some events may have been missed: replay from the log.
     virtual void on_resync() = 0;
+    // Every event id below `horizon` has been published: it came after those
+    // events (and after the resync, if one was asked for).
+    virtual void on_horizon(std::int64_t horizon) = 0;
     // The gateway is shutting down.
     virtual void on_shutdown() = 0;
 };
@@ -72,6 +75,8 @@ private:
     void dispatch_next();
     void deliver(const std::vector<core::serve::StreamEvent>& events);
     void resync_all();
+    // Ends a notification's handling: its resync, then its horizon.
+    void conclude(const core::serve::StatusNotification& notification, bool resync);
 
     boost::asio::io_context& io_;
     PgPool& pool_;

@@ -26,6 +26,7 @@ StatusNotification parse_status_notification(std::string_view payload) {
     StatusNotification result;
     result.resync = decoded->resync;
     result.ranges = decoded->ranges;
+    result.horizon = decoded->horizon;
     for (auto& e : decoded->events) {
         result.events.push_back(WatchEvent{e.event_id, e.job_id, std::move(e.event), std::move(e.status),
                                            e.attempt, std::move(e.queue), std::move(e.at)});

@@ -30,6 +30,8 @@ struct StatusNotification {
     bool resync = false;
     // Event id ranges (first, last) of bulk changes, to be read from the log.
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
+    // Every event id below it has been published (see stream_position.hpp).
+    std::optional<std::int64_t> horizon;
 };
 
 // A payload that is not the documented JSON array.

@@ -16,6 +16,7 @@
 #include "client/connection.hpp"
 #include "client/event_filter.hpp"
 #include "client/status_message.hpp"
+#include "client/stream_position.hpp"
 #include "client/stop_signal.hpp"
 #include "core/instant.hpp"
 #include "core/publisher_check.hpp"
@@ -25,12 +26,6 @@ namespace cadence::client {
 namespace {
 
 constexpr const char* channel = "cadence_status";
-
-// Event ids are allocated before commit, so a transaction may commit an id
-// smaller than one already seen. Replays (after a reconnection or a resync)
-// therefore re-read this many ids below the newest seen; the filter drops what
-// was printed already.
-constexpr std::int64_t replay_margin_ids = 1000;
 
 // The DSN overrides these (PGAPPNAME does not: a watch is recognisable in
 // pg_stat_activity unless the DSN names it otherwise). TCP keepalives notice a dead server within about a
@@ -138,14 +133,16 @@ private:
             start_job();
             return;
         }
-        // Streams of many jobs print changes from now on; what committed before is
-        // marked as seen, including late commits of ids just below the newest.
-        auto rows = query(
-            "SELECT e.id, e.job_id FROM cadence.job_events e WHERE e.id > "
-            "(SELECT coalesce(max(id), 0) FROM cadence.job_events) - $1",
-            {std::to_string(replay_margin_ids)});
-        for (int r = 0; r < rows.rows(); ++r)
+        // Streams of many jobs print changes from now on. The position starts at the
+        // status horizon; what committed at or above it before the next statement's
+        // snapshot counts as seen (docs/status-positions.md).
+        position_ = StreamPosition(std::stoll(query("SELECT cadence.status_horizon()").value(0, 0)));
+        auto rows = query("SELECT e.id, e.job_id FROM cadence.job_events e WHERE e.id >= $1",
+                          {std::to_string(position_.horizon())});
+        for (int r = 0; r < rows.rows(); ++r) {
+            position_.accept(std::stoll(rows.value(r, 0)));
             filter_.seed(std::stoll(rows.value(r, 1)), std::stoll(rows.value(r, 0)));
+        }
     }
 
     void start_job() {
@@ -197,22 +194,18 @@ private:
         case WatchTarget::Kind::queue:
             // A deleted job has no queue left to compare: its rows come back and
             // are matched with the queue its earlier events were seen in.
-            rows = query(select + " WHERE e.id > $1 AND (coalesce(e.queue, j.queue) = $2 OR"
+            rows = query(select + " WHERE e.id >= $1 AND (coalesce(e.queue, j.queue) = $2 OR"
                                   " (e.queue IS NULL AND j.id IS NULL)) ORDER BY e.id",
-                         {std::to_string(replay_start()), target_.queue});
+                         {std::to_string(position_.horizon()), target_.queue});
             break;
         case WatchTarget::Kind::all:
-            rows = query(select + " WHERE e.id > $1 ORDER BY e.id", {std::to_string(replay_start())});
+            rows = query(select + " WHERE e.id >= $1 ORDER BY e.id", {std::to_string(position_.horizon())});
             break;
         }
         int printed = 0;
         for (int r = 0; r < rows->rows() && !finished_; ++r)
             printed += handle(event_from_row(*rows, r)) ? 1 : 0;
         return printed;
-    }
-
-    std::int64_t replay_start() const {
-        return std::max<std::int64_t>(0, filter_.high_water() - replay_margin_ids);
     }
 
     // Blocks on the server socket and the stop signal, never polling by time.
@@ -274,11 +267,15 @@ private:
         for (const auto& [first, last] : message.ranges)
             if (!finished_ && !message.resync) replay_range(first, last);
         if (message.resync && !finished_) replay();
+        // After the replay: what the horizon passes was printed, or is not ours.
+        if (message.horizon) position_.advance(*message.horizon);
     }
 
     // Prints the event if it is watched and new; says whether it did.
     bool handle(WatchEvent event) {
-        filter_.observe(event.event_id);
+        // Each event once, whatever order ids committed in (a job stream has its
+        // job's order, which the filter keeps).
+        if (target_.kind != WatchTarget::Kind::job && !position_.accept(event.event_id)) return false;
         if (!event.queue) event.queue = filter_.known_queue(event.job_id);
         if (!target_.matches(event) || !filter_.admit(event)) return false;
         print(event, std::nullopt);
@@ -323,6 +320,7 @@ private:
     StopSignal stop_;
     std::unique_ptr<Connection> conn_;
     EventFilter filter_;
+    StreamPosition position_;
     core::PublisherCheck publisher_;
     Backoff backoff_;
     bool finished_ = false;

@@ -1,5 +1,7 @@
 #include "core/sse_message.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/serve_http.hpp"
@@ -14,10 +16,10 @@ std::string event_json(const StreamEvent& e) {
            ",\"queue\":" + json_quote(e.queue) + ",\"at\":" + json_quote(e.at) + "}";
 }
 
-std::string sse_message(const StreamEvent& e) {
+std::string sse_message(const StreamEvent& e, std::string_view id) {
     // event_json has no newline, so it is one data line.
-    return "id: " + std::to_string(e.event_id) + "\nevent: status\ndata: " + event_json(e) +
-           "\n\n";
+    return "id: " + (id.empty() ? std::to_string(e.event_id) : std::string(id)) + "\nevent: status\ndata: " +
+           event_json(e) + "\n\n";
 }
 
 std::optional<StatusNotification> parse_status_notification(std::string_view payload) {
@@ -35,6 +37,10 @@ std::optional<StatusNotification> parse_status_notification(std::string_view pay
                 out.ranges.emplace_back(first->get<std::int64_t>(), last->get<std::int64_t>());
             else
                 out.resync = true;
+        } else if (type == "horizon") {
+            auto below = message.find("below");
+            if (below != message.end() && below->is_number_integer())
+                out.horizon = std::max(out.horizon.value_or(0), below->get<std::int64_t>());
         } else if (type == "status") {
             try {
                 StreamEvent e;

@@ -25,8 +25,9 @@ struct StreamEvent {
 // {"event_id":..,"job_id":..,"event":..,"status":..,"attempt":..,"queue":..,"at":..}
 std::string event_json(const StreamEvent& event);
 
-// "id: N\nevent: status\ndata: {...}\n\n"
-std::string sse_message(const StreamEvent& event);
+// "id: N\nevent: status\ndata: {...}\n\n", N the event id unless `id` says otherwise
+// (a stream position, for the client's Last-Event-ID).
+std::string sse_message(const StreamEvent& event, std::string_view id = {});
 
 // The comment line sent every 15 seconds so that proxies and browsers keep the stream.
 inline constexpr std::string_view sse_keepalive = ": keepalive\n\n";
@@ -39,6 +40,9 @@ struct StatusNotification {
     bool resync = false;
     // Ranged resyncs: a bulk change's events, to be read from the log by id.
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
+    // {"type":"horizon","below":H}: every event id below H has been published (or
+    // rolled back) by the time this notification was sent.
+    std::optional<std::int64_t> horizon;
 };
 std::optional<StatusNotification> parse_status_notification(std::string_view payload);
 

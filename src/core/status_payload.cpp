@@ -18,7 +18,8 @@ std::string encode_status_event(const StatusEvent& event) {
 }
 
 std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& events, bool resync,
-                                               std::size_t max_bytes, const std::vector<EventRange>& ranges) {
+                                               std::size_t max_bytes, const std::vector<EventRange>& ranges,
+                                               std::int64_t horizon) {
     static const std::string resync_message = "{\"type\":\"resync\"}";
     std::vector<std::string> payloads;
     std::string current;
@@ -35,6 +36,7 @@ std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& e
         add("{\"type\":\"resync\",\"first_event_id\":" + std::to_string(range.first_event_id) +
             ",\"last_event_id\":" + std::to_string(range.last_event_id) + "}");
     if (resync) add(resync_message);
+    if (horizon > 0) add("{\"type\":\"horizon\",\"below\":" + std::to_string(horizon) + "}");
     if (!current.empty()) payloads.push_back(current + "]");
     return payloads;
 }

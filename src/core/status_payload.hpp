@@ -4,6 +4,8 @@
 //   [{"type":"status","event_id":12,"job_id":3,"event":"completed","status":"completed",
 //     "attempt":1,"queue":"default","at":"2026-11-24T10:00:00.123456Z"}, ...]
 //   [{"type":"resync"}]   some events could not be published: replay from job_events
+//   [..., {"type":"horizon","below":130}]   every event id below 130 is published
+//                         or rolled back (docs/status-positions.md)
 //
 // Nothing user-written but the queue name: no error text, result, payload or SQL.
 #pragma once
@@ -42,9 +44,12 @@ struct EventRange {
 // Packs the events, in order, into as few payloads as fit max_bytes each; then a
 // ranged resync message per range ({"type":"resync","first_event_id":..,
 // "last_event_id":..}: replay those ids); with `resync`, a resync message (replay
-// everything since the last event seen) follows the last event.
+// everything since the last event seen) follows the last event; with a `horizon`
+// above 0, {"type":"horizon","below":..} ends the last payload: every event id
+// below it has now been published or rolled back (docs/status-positions.md).
 std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& events, bool resync,
                                                std::size_t max_bytes = max_payload_bytes,
-                                               const std::vector<EventRange>& ranges = {});
+                                               const std::vector<EventRange>& ranges = {},
+                                               std::int64_t horizon = 0);
 
 }  // namespace cadence::core

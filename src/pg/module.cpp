@@ -2,6 +2,7 @@
 #include "pg/postgres.hpp"
 
 #include "pg/database_commands.hpp"
+#include "pg/event_horizon.hpp"
 #include "pg/executor.hpp"
 #include "pg/launcher.hpp"
 #include "pg/publication.hpp"
@@ -25,6 +26,7 @@ void _PG_init(void) {
     if (!process_shared_preload_libraries_in_progress) return;
     cadence::pg::request_shared_state();
     cadence::pg::request_publication_shmem();
+    cadence::pg::request_event_horizon_shmem();
     cadence::pg::request_executor_shmem();
     cadence::pg::register_launcher();
     cadence::pg::install_database_command_hook();

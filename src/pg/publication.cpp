@@ -11,6 +11,7 @@
 #include "core/status_payload.hpp"
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
+#include "pg/event_horizon.hpp"
 #include "pg/executor.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -114,18 +115,26 @@ std::vector<Pending> pending;
 bool callbacks_registered = false;
 bool am_publisher = false;  // this process is the publisher: the scheduler
 bool publication_failing = false;  // the last publication failed: a resync is owed
+// The publisher's horizon (see event_horizon.hpp): the largest event id it has
+// drained from the ring (or found in the sequence at its start), the horizon it has
+// reached, and the one listeners were last sent.
+int64 max_drained = 0;
+bool sequence_read = false;
+int64 horizon = 0;
+int64 announced_horizon = 0;
 // Queues whose external workers are to be woken (NOTIFY cadence_work) with the next
 // publication: a handful, kept until a publication commits.
 std::vector<std::string> pending_wakes;
 
 // Hands this transaction's events to the publisher. Runs after the commit is
 // durable and visible, and may not fail: a full ring drops events and flags a resync.
-void push_committed() noexcept {
+// Returns the publisher's PGPROC number (to wake), or -1.
+int push_committed() noexcept {
     SchedulerState* slot = pending.empty() ? nullptr : shared_state();
     if (slot == nullptr) {
         // Not served (yet): its scheduler loads everything when it starts.
         pending.clear();
-        return;
+        return -1;
     }
     Ring* ring = ring_of_slot(slot_index(slot));
     std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
@@ -165,15 +174,19 @@ void push_committed() noexcept {
     procno = ring->publisher_procno;
     LWLockRelease(ring->lock);
     pending.clear();
-    if (procno >= 0) SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+    return procno;
 }
 
 // Owns nothing with a destructor: its ereport may leave it.
 void on_xact(XactEvent event, void*) {
     switch (event) {
-    case XACT_EVENT_COMMIT:
-        push_committed();
+    case XACT_EVENT_COMMIT: {
+        int publisher = push_committed();
+        // The floor goes before the publisher wakes, so that its horizon passes these events.
+        release_event_floor(false);
+        if (publisher >= 0) SetLatch(&ProcGlobal->allProcs[publisher].procLatch);
         break;
+    }
     case XACT_EVENT_PRE_PREPARE:
         // COMMIT PREPARED runs later, in another session, where nothing would hand
         // these events to the publisher or tell the scheduler: refused while the
@@ -187,9 +200,14 @@ void on_xact(XactEvent event, void*) {
                             errhint("Change jobs in a transaction of their own, outside two-phase commit.")));
         }
         break;
+    case XACT_EVENT_PREPARE:
+        // Only ids of rolled-back savepoints can be left (see PRE_PREPARE).
+        release_event_floor(true);
+        break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
         pending.clear();
+        release_event_floor(true);
         break;
     default:
         break;
@@ -241,6 +259,9 @@ Drained drain_and_publish() {
     std::vector<core::EventRange> ranges;
     bool resync = false;
     for (;;) {
+        // What can still arrive below this bound is in the ring now, or is taken by a
+        // backend whose floor is set (event_horizon.hpp).
+        int64 bound = std::min(lowest_event_floor(), max_drained + 1);
         std::vector<RingEntry> batch;
         batch.reserve(4096);  // before the lock: nothing may throw while it is held
         LWLockAcquire(ring->lock, LW_EXCLUSIVE);
@@ -257,6 +278,7 @@ Drained drain_and_publish() {
 
         for (const RingEntry& e : batch) {
             if (e.database != MyDatabaseId) continue;
+            max_drained = std::max(max_drained, e.bulk_count > 0 ? e.job_id : e.event_id);
             if (e.bulk_count > 0) {
                 drained.bulk_ranges.push_back({e.event_id, e.job_id});
                 if (e.publish) ranges.push_back({e.event_id, e.job_id});
@@ -270,16 +292,24 @@ Drained drain_and_publish() {
                 e.attempt, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))),
                 to_instant(e.at, "event time")});
         }
-        if (empty_now) break;
+        if (!empty_now) continue;
+        // Everything pushed before the bound was read is drained now.
+        horizon = std::max(horizon, bound);
+        // One more pass after a non-empty one, so that the horizon passes what it took.
+        if (batch.empty()) break;
     }
     drained.overflowed = resync;
     drained.published = static_cast<int>(events.size());
+    drained.horizon = horizon;
     // While publication fails, each pass tries again (with the resync owed) until it works.
-    if (events.empty() && ranges.empty() && !resync && !publication_failing && pending_wakes.empty())
+    bool horizon_moved = horizon > announced_horizon;
+    if (events.empty() && ranges.empty() && !resync && !publication_failing && pending_wakes.empty() &&
+        !horizon_moved)
         return drained;
 
     std::vector<std::string> payloads =
-        core::encode_status_batches(events, resync || publication_failing, core::max_payload_bytes, ranges);
+        core::encode_status_batches(events, resync || publication_failing, core::max_payload_bytes, ranges,
+                                    horizon_moved ? horizon : 0);
     try {
         pg_guard([&]() noexcept {
             begin_worker_transaction();
@@ -293,12 +323,15 @@ Drained drain_and_publish() {
             if (fail_publication_for_tests)
                 ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                                 errmsg("publication fails on purpose (cadence.fail_publication_for_tests)")));
+            if (!sequence_read) max_drained = std::max(max_drained, event_sequence_last_value());
             for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
             for (const std::string& queue : pending_wakes) Async_Notify(work_channel, queue.c_str());
             commit_worker_transaction();  // a full NOTIFY queue fails here
             pgstat_report_activity(STATE_IDLE, nullptr);
         });
         pending_wakes.clear();
+        sequence_read = true;
+        announced_horizon = horizon;
         if (publication_failing) {
             publication_failing = false;
             pg_guard([&]() noexcept {
@@ -332,17 +365,20 @@ using namespace cadence;
 
 namespace cadence::pg {
 
+void ensure_publication_callbacks() {
+    if (callbacks_registered) return;
+    pg_guard([&]() noexcept {
+        RegisterXactCallback(on_xact, nullptr);
+        RegisterSubXactCallback(on_subxact, nullptr);
+    });
+    callbacks_registered = true;
+}
+
 void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
                    const char* queue, TimestampTz at) {
     // Events go to the scheduler even when they are not to be published.
     if (!shared_memory_ready()) return;
-    if (!callbacks_registered) {
-        pg_guard([&]() noexcept {
-            RegisterXactCallback(on_xact, nullptr);
-            RegisterSubXactCallback(on_subxact, nullptr);
-        });
-        callbacks_registered = true;
-    }
+    ensure_publication_callbacks();
     RingEntry entry{};
     entry.event_id = event_id;
     entry.job_id = job_id;

@@ -27,6 +27,10 @@ void request_publication_shmem();
 void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
                    const char* queue, TimestampTz at);
 
+// Makes sure this backend hands its events to the publisher at commit (and lets go
+// of its event floor, see event_horizon.hpp, at the end of the transaction).
+void ensure_publication_callbacks();
+
 // The publisher's side, in the scheduler worker of the database: takes over the
 // ring of its slot (what it held is covered by the scheduler's first load).
 void become_publisher();
@@ -42,6 +46,8 @@ struct Drained {
     std::vector<std::pair<int64, int64>> bulk_ranges;
     bool overflowed = false;
     int published = 0;
+    // Every event id below it was published (or rolled back): see event_horizon.hpp.
+    int64 horizon = 0;
 };
 // Asks the next publication to wake the external workers of `queue` (NOTIFY
 // cadence_work): a run of theirs became due. Kept until a publication commits.

@@ -53,8 +53,8 @@ constexpr const char* load_sql =
 // Every event, in order (ids are taken in this order); the caller's details are
 // merged into those that take them.
 constexpr const char* append_sql =
-    "INSERT INTO cadence.job_events (job_id, event, status, attempt, at, fire_time, owner, details, queue)"
-    " SELECT u.job_id, u.event, u.status, u.attempt, u.at, u.fire_time, u.owner::regrole,"
+    "INSERT INTO cadence.job_events (id, job_id, event, status, attempt, at, fire_time, owner, details, queue)"
+    " SELECT cadence._next_event_id('cadence.job_events_id_seq'), u.job_id, u.event, u.status, u.attempt, u.at, u.fire_time, u.owner::regrole,"
     "        CASE WHEN u.with_details AND u.caller IS NOT NULL"
     "             THEN coalesce(u.details::jsonb, '{}') || u.caller ELSE u.details::jsonb END,"
     "        u.queue"

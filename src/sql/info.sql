@@ -42,6 +42,14 @@ CREATE OR REPLACE FUNCTION cadence.publisher_pid() RETURNS int
 COMMENT ON FUNCTION cadence.publisher_pid() IS
     'process id of the backend that publishes this database''s status changes (NOTIFY cadence_status and cadence_work), NULL while none runs; a notification from any other process is forged';
 
+-- Where a consumer's position starts (docs/status-positions.md).
+-- SECURITY DEFINER: it reads the event sequence, which roles cannot.
+CREATE OR REPLACE FUNCTION cadence.status_horizon() RETURNS bigint
+    LANGUAGE c VOLATILE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog
+    AS 'MODULE_PATHNAME', 'cadence_status_horizon';
+COMMENT ON FUNCTION cadence.status_horizon() IS
+    'an event id below which every event of this database is committed or rolled back: a consumer reads it, then (in a later statement) the events at or above it, and resumes from there (docs/status-positions.md)';
+
 -- Every database pg_cadence serves in the cluster (its launcher's view).
 CREATE OR REPLACE FUNCTION cadence._served_databases(OUT database oid, OUT scheduler_pid int,
                                                      OUT started_at timestamptz, OUT timers bigint,

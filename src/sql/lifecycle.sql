@@ -43,6 +43,12 @@ CREATE OR REPLACE FUNCTION cadence._publish_event(event_id bigint, job_id bigint
     LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'cadence_publish_event';
 
+-- The id of a new event: every INSERT into the log takes its ids here, so that the
+-- publisher knows which ids may still commit (src/pg/event_horizon.hpp).
+CREATE OR REPLACE FUNCTION cadence._next_event_id(sequence regclass) RETURNS bigint
+    LANGUAGE c VOLATILE STRICT
+    AS 'MODULE_PATHNAME', 'cadence_next_event_id';
+
 -- Deletes events for retention, bypassing the append-only trigger.
 CREATE OR REPLACE FUNCTION cadence._prune(older_than timestamptz) RETURNS bigint
     LANGUAGE c VOLATILE STRICT
@@ -238,9 +244,9 @@ BEGIN
                            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.trigger,
                            c.created_at, c.backoff, true) x
     ), appended AS (
-        INSERT INTO cadence.job_events AS e (job_id, event, status, attempt, at, fire_time, owner,
+        INSERT INTO cadence.job_events AS e (id, job_id, event, status, attempt, at, fire_time, owner,
                                             details, queue)
-        SELECT st.jid, st.event, st.status, st.attempt, st.at, st.event_fire_time, st.job_owner,
+        SELECT cadence._next_event_id('cadence.job_events_id_seq'), st.jid, st.event, st.status, st.attempt, st.at, st.event_fire_time, st.job_owner,
                st.details, st.job_queue
         FROM steps st ORDER BY st.jid, st.seq
         RETURNING cadence._publish_event(e.id, e.job_id, e.event, e.status, e.attempt, e.queue,
@@ -653,7 +659,7 @@ REVOKE ALL ON FUNCTION
                   jsonb, timestamptz, interval, boolean),
     cadence._timer(text, boolean, text, jsonb, timestamptz, timestamptz, timestamptz, timestamptz),
     cadence._publish_event(bigint, bigint, text, text, int, text, timestamptz),
-    cadence._prune(timestamptz), cadence._missing_job(bigint, boolean),
+    cadence._next_event_id(regclass), cadence._prune(timestamptz), cadence._missing_job(bigint, boolean),
     cadence._may_manage(oid, regrole), cadence._check_may_schedule(oid),
     cadence._grant_queue(oid, text, regrole, regrole), cadence._revoke_queue(oid, text, regrole, regrole),
     cadence._grant_owner(oid, regrole, text),

@@ -1,12 +1,14 @@
 // End-to-end test of the jobs page in headless Chromium (Debian's chromium,
 // driven by playwright-core): jobs created through SQL appear and change state
 // live without a reload, the detail panel shows a job's error and history, the
-// cancel and run-now buttons act on the database, filters and export work.
+// cancel and run-now buttons act on the database, filters and export work, and
+// after a network blip the page gets what it missed, a late commit included.
 // Prints TAP ("ok N - ..." / "not ok N - ...") and saves a screenshot.
 //
 // Environment: CADENCE_URL (the gateway, e.g. http://127.0.0.1:8080), PG* for
 // psql (the gateway's database), SCREENSHOT (path of the PNG), CHROMIUM.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -117,6 +119,50 @@ try {
   await page.locator('#detail:not([hidden])').waitFor();
   await page.screenshot({ path: screenshot, fullPage: true });
   check(pageErrors.length === 0, `no script errors on the page${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
+
+  // 9. A network blip. A second page reaches the gateway through a proxy whose
+  // connections the test cuts. Meanwhile a transaction that took its event id
+  // before the page's last event commits: the page's EventSource reconnects with
+  // the Last-Event-ID it was given (a stream position) and shows that job too.
+  const gateway = new URL(base);
+  const cut = new Set();
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(gateway.port), gateway.hostname);
+    for (const [a, b] of [[client, upstream], [upstream, client]]) {
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+      cut.add(a);
+    }
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  try {
+    const blipPage = await (await browser.newContext()).newPage();
+    blipPage.setDefaultTimeout(timeout);
+    await blipPage.goto(`http://127.0.0.1:${proxy.address().port}/`);
+    await blipPage.locator('#connection[data-state="live"]').waitFor();
+    const late = spawn('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let lateOut = '';
+    late.stdout.on('data', (chunk) => { lateOut += chunk; });
+    late.stdin.write(`BEGIN;\nSELECT cadence.create_job('e2e late', cadence.once(now() + interval '1 hour'));\n`);
+    const deadline = Date.now() + timeout;
+    while (!/^\d+$/m.test(lateOut) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const lateJob = lateOut.trim();
+    const early = psql(`SELECT cadence.create_job('e2e early', cadence.once(now() + interval '1 hour'))`);
+    await blipPage.locator(`tr.job[data-job-id="${early}"]`).waitFor();
+    check(Number(early) > Number(lateJob), `the page shows a job (${early}) created after the open transaction's (${lateJob})`);
+    for (const socket of cut) socket.destroy();
+    cut.clear();
+    await blipPage.locator('#connection[data-state="down"]').waitFor();
+    late.stdin.end('COMMIT;\n');
+    await new Promise((resolve) => late.on('close', resolve));
+    await blipPage.locator('#connection[data-state="live"]').waitFor();
+    await blipPage.locator(`tr.job[data-job-id="${lateJob}"][data-status="scheduled"]`).waitFor();
+    check(true, 'after the blip the page shows the job whose transaction committed late');
+  } finally {
+    for (const socket of cut) socket.destroy();
+    proxy.close();
+  }
 } catch (error) {
   check(false, `the page test stopped: ${error.message.split('\n')[0]}`);
 } finally {

@@ -155,6 +155,47 @@ my $marker = $node->safe_psql('postgres', q{SELECT cadence.create_job('marker', 
 collect(sub { events_of($marker) });
 is(scalar(events_of($silent)), 0, 'cadence.publish_status = off publishes nothing');
 
+# The horizon (docs/status-positions.md): while a transaction that took an event
+# id is open, no horizon passes that id, though later events are published; once
+# it commits, its event is published and the horizon passes both.
+{
+    my $open = $node->background_psql('postgres');
+    $open->query_safe('BEGIN');
+    my $held_job = $open->query_safe(
+        q{SELECT cadence.create_job('held', cadence.once(now() + interval '1 hour'), queue => 'pub')});
+    my $held = $open->query_safe("SELECT max(id) FROM cadence.job_events WHERE job_id = $held_job");
+    my $start = scalar @messages;
+    my $later_job = $node->safe_psql('postgres',
+        q{SELECT cadence.create_job('later', cadence.once(now() + interval '1 hour'), queue => 'pub')});
+    my $later = $node->safe_psql('postgres', "SELECT max(id) FROM cadence.job_events WHERE job_id = $later_job");
+    collect(sub { events_of($later_job) });
+    my @horizons = map { $_->{below} } grep { $_->{type} eq 'horizon' } @messages[ $start .. $#messages ];
+    ok($later > $held && events_of($later_job), "a later event ($later) is published");
+    # (A horizon is sent only when it moves: here it may not be sent at all.)
+    ok(!grep({ $_ > $held } @horizons), "no horizon passes the open transaction's event ($held): @horizons");
+    ok($node->safe_psql('postgres', 'SELECT cadence.status_horizon()') <= $held,
+       'nor does cadence.status_horizon()');
+    $open->query_safe('COMMIT');
+    $open->quit;
+    collect(sub { events_of($held_job) && grep { $_->{type} eq 'horizon' && $_->{below} > $later } @messages });
+    is(scalar(events_of($held_job)), 1, 'the late commit is published');
+    ok(grep({ $_->{type} eq 'horizon' && $_->{below} > $later } @messages), 'and the horizon passes both');
+    ok($node->safe_psql('postgres', 'SELECT cadence.status_horizon()') > $later, 'so does cadence.status_horizon()');
+    # A rolled-back transaction that held the horizon lets it go.
+    my $stuck = $node->background_psql('postgres');
+    $stuck->query_safe('BEGIN');
+    $stuck->query_safe(q{SELECT cadence.create_job('rolled back', cadence.once(now() + interval '1 hour'))});
+    my $after_stuck = $node->safe_psql('postgres',
+        q{SELECT cadence.create_job('after', cadence.once(now() + interval '1 hour'), queue => 'pub')});
+    my $after_event = $node->safe_psql('postgres', "SELECT max(id) FROM cadence.job_events WHERE job_id = $after_stuck");
+    collect(sub { events_of($after_stuck) });
+    $stuck->query_safe('ROLLBACK');
+    $stuck->quit;
+    collect(sub { grep { $_->{type} eq 'horizon' && $_->{below} > $after_event } @messages });
+    ok(grep({ $_->{type} eq 'horizon' && $_->{below} > $after_event } @messages),
+       'after a rollback the horizon moves on by itself');
+}
+
 $listener->quit;
 $node->stop;
 done_testing();

@@ -8,6 +8,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
+use FindBin;
+use lib $FindBin::RealBin;
+use LateCommit;
 
 my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
 die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
@@ -226,6 +229,31 @@ note("watch --job stderr:\n$wj->{err}\nwatch --queue stderr:\n$wq->{err}");
 my $new_pids = sql(q{SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cadence-watch'});
 is($new_pids, 0, 'no watch is left connected');
 isnt($old_pids, '', 'the watches had been connected as cadence-watch');
+
+# A late commit: a transaction takes an event id and commits only after more than
+# a thousand later events were printed, while the watch is disconnected. The watch
+# reconnects, replays from its position and prints the late event, once.
+{
+    my $wl = start_watch('--all');
+    wait_started($wl);
+    my $late = LateCommit::open_late_commit($node);
+    my ($late_job, $late_event, $last_early) = @$late{qw(job event last_early)};
+    ok(wait_lines($wl, 'the later events', sub { grep { $_->{job_id} == $last_early } @_ }),
+       'watch --all printed the events committed after the open transaction took its id');
+    sql(q{SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cadence-watch'});
+    LateCommit::commit_late($late);
+    ok(wait_lines($wl, 'the late event', sub { grep { $_->{job_id} == $late_job } @_ }),
+       'after reconnecting it printed the late commit');
+    usleep(300_000);
+    $wl->{h}->pump_nb if $wl->{h}->pumpable;
+    $wl->{h}->signal('INT');
+    is(finish_watch($wl), 0, 'and exits 0 on SIGINT');
+    like($wl->{err}, qr/connection lost.*reconnected/s, '(it did reconnect)');
+    my @got = grep { $_->{event_id} >= $late_event } lines_of($wl);
+    ok(no_duplicates(@got), 'no event twice');
+    is(join(',', sort { $a <=> $b } map { $_->{event_id} } @got), logged_ids("id >= $late_event"),
+       'every event from the late one on');
+}
 
 # A resync notice: with a 16-event hand-off queue, 60 events in one transaction
 # overflow it and most are never notified; watch --all replays them from the log.

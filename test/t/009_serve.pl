@@ -8,6 +8,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use LateCommit;
 
 my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
 die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
@@ -84,13 +87,27 @@ sub wait_closed {
     $stream->{h}->finish;
     return 1;
 }
+# A stream position ("H+a-b,c"): whether it counts event `id` as sent.
+sub position_has {
+    my ($position, $id) = @_;
+    my ($horizon, $ranges) = $position =~ /^(\d+)\+([\d,-]*)$/ or die "not a position: $position";
+    return 1 if $id < $horizon;
+    for (split /,/, $ranges) {
+        my ($from, $to) = split /-/;
+        return 1 if $id >= $from && $id <= ($to // $from);
+    }
+    return 0;
+}
+# The status messages of a stream, each with its SSE id in `_id`: a job stream's
+# is the event id, any other stream's a position that counts the event as sent.
 sub messages {
     my ($text) = @_;
     my @m;
-    while ($text =~ /^id: (\d+)\nevent: status\ndata: (.*)\n\n/mg) {
-        my $data = decode_json($2);
-        die "id line $1 and event_id $data->{event_id} differ" unless $1 == $data->{event_id};
-        push @m, $data;
+    while ($text =~ /^id: (\S+)\nevent: status\ndata: (.*)\n\n/mg) {
+        my ($id, $data) = ($1, decode_json($2));
+        die "id line $id does not cover event_id $data->{event_id}"
+          unless $id =~ /^\d+$/ ? $id == $data->{event_id} : position_has($id, $data->{event_id});
+        push @m, { %$data, _id => $id };
     }
     return @m;
 }
@@ -210,7 +227,7 @@ my @got = messages(${ $s->{out} });
 is(join(',', map { $_->{event_id} } @got), event_ids("job_id = $x"),
     'every event once, in id order');
 is(join(',', map { $_->{event} } @got), 'scheduled,scheduled,running,completed', 'the events');
-is_deeply([ sort keys %{ $got[-1] } ],
+is_deeply([ sort grep { $_ ne '_id' } keys %{ $got[-1] } ],
     [ sort qw(event_id job_id event status attempt queue at) ], 'message fields');
 like($got[-1]{at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'at is RFC 3339 UTC');
 
@@ -248,6 +265,33 @@ is(join(',', map { $_->{event_id} } messages(${ $resumed->{out} })), event_ids("
     'from Last-Event-ID');
 $resumed->{h}->kill_kill;
 
+# A late commit: a transaction takes an event id and commits only after more
+# than a thousand later events were sent. A client that reconnects in between,
+# with the position it was given, gets the late event, and nothing twice.
+{
+    my $stream = open_stream("$api/events");
+    ok(wait_for($stream, qr/: connected/), 'a stream for the late commit is open');
+    my $late = LateCommit::open_late_commit($node);
+    my ($late_job, $late_event, $last_early) = @$late{qw(job event last_early)};
+    ok(wait_for($stream, qr/"job_id":$last_early,/), 'the later events are sent');
+    my @before = messages(${ $stream->{out} });
+    $stream->{h}->kill_kill;
+    my $position = $before[-1]{_id};
+    ok(!position_has($position, $late_event), "the position ($position) has not passed the late event");
+    LateCommit::commit_late($late);
+    my $again = open_stream("$api/events", "Last-Event-ID: $position");
+    ok(wait_for($again, qr/"job_id":$late_job,/), 'the resumed stream sends the late event');
+    usleep(300_000);    # time for a duplicate to show up, if one were coming
+    $again->{h}->pump_nb if $again->{h}->pumpable;
+    my @after = messages(${ $again->{out} });
+    is(join(',', map { $_->{event_id} } @after), $late_event, '... and nothing sent before');
+    my %seen;
+    ok(!grep({ $seen{ $_->{event_id} }++ } @before, @after), 'no event twice across the two connections');
+    is(scalar(keys %seen), sql("SELECT count(*) FROM cadence.job_events WHERE id >= $late_event"),
+       'every event from the late one on, once');
+    $again->{h}->kill_kill;
+}
+
 # A queue-filtered replay of a deleted job's events still has them, deleted last:
 # the replay takes each event's own queue, as it was published.
 my $doomed_mark = sql('SELECT max(id) FROM cadence.job_events');
@@ -278,7 +322,8 @@ $node->poll_query_until('postgres',
   or diag 'the LISTEN connection did not come back';
 sql("SELECT cadence.cancel_job($z)");
 ok(wait_for($all, qr/"job_id":$z,"event":"canceled"/), 'the stream receives later events');
-is(join(',', map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
+# In commit order: the late commit above came after the events that took later ids.
+is(join(',', sort { $a <=> $b } map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
     'with no gap and no duplicate');
 
 # --- The database stopped and started ---------------------------------------------
@@ -297,7 +342,7 @@ for (1 .. 100) {
 ok($ok, 'after a restart the API answers 200 again');
 my $w = sql(q{SELECT cadence.create_job('w', cadence.once(now() + interval '1 hour'))});
 ok(wait_for($all, qr/"job_id":$w,/), 'and the stream continues');
-is(join(',', map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
+is(join(',', sort { $a <=> $b } map { $_->{event_id} } messages(${ $all->{out} })), event_ids("id > $mark"),
     'still without a gap');
 $all->{h}->kill_kill;
 
@@ -363,7 +408,7 @@ my $burst_first = sql(q{SELECT max(id) FROM cadence.job_events}) + 1;
 sql(q{SELECT count(cadence.create_job('burst ' || i, cadence.once(now() + interval '1 hour'))) FROM generate_series(1, 60) i});
 my $burst_ids = event_ids("id >= $burst_first");
 my $last_burst = (split /,/, $burst_ids)[-1];
-ok(wait_for($s, qr/^id: $last_burst$/m), 'after an overflow, the stream receives the last event of the burst');
+ok(wait_for($s, qr/"event_id":$last_burst,/), 'after an overflow, the stream receives the last event of the burst');
 ok(sql(q{SELECT resyncs >= 1 FROM cadence.scheduler}) eq 't', '(the hand-off queue did overflow)');
 my @burst_seen = grep { $_->{event_id} >= $burst_first } messages(${ $s->{out} });
 is(join(',', sort { $a <=> $b } map { $_->{event_id} } @burst_seen), $burst_ids,

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "core/recent_ids.hpp"
 #include "core/sse_message.hpp"
 #include "core/status_payload.hpp"
 
@@ -70,39 +69,25 @@ TEST(StatusNotification, ResyncAloneAndGarbage) {
     EXPECT_FALSE(future->resync);
 }
 
+TEST(StatusNotification, AHorizonSaysWhatCanNoLongerArrive) {
+    auto decoded = parse_status_notification(
+        R"([{"type":"status","event_id":7,"job_id":1,"event":"scheduled","status":"scheduled","attempt":1,)"
+        R"("queue":"q","at":"2026-11-24T10:00:00Z"},{"type":"horizon","below":8}])");
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->events.size(), 1u);
+    EXPECT_EQ(decoded->horizon, 8);
+    EXPECT_FALSE(decoded->resync);
+    auto none = parse_status_notification(R"([{"type":"horizon","below":"8"}])");
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->horizon);  // not a number: ignored, never a guess
+}
+
+TEST(SseMessage, AStreamPositionCanStandForTheId) {
+    StreamEvent e{42, 7, "completed", "completed", 1, "q", "2026-11-24T10:00:00Z"};
+    EXPECT_EQ(sse_message(e, "40+42").substr(0, 15), "id: 40+42\nevent");
+}
+
 TEST(SseMessage, TerminalStatusesEndAJobStream) {
     for (auto s : {"completed", "fatal", "canceled", "deleted"}) EXPECT_TRUE(ends_job_stream(s));
     for (auto s : {"scheduled", "running", "error"}) EXPECT_FALSE(ends_job_stream(s));
-}
-
-TEST(RecentIds, RejectsDuplicatesButAcceptsALateSmallerId) {
-    RecentIds ids(100);
-    EXPECT_TRUE(ids.insert(10));
-    EXPECT_TRUE(ids.insert(12));
-    EXPECT_FALSE(ids.insert(12));
-    // 11 committed after 12: a "max id" filter would lose it.
-    EXPECT_TRUE(ids.insert(11));
-    EXPECT_FALSE(ids.insert(11));
-    EXPECT_EQ(ids.max_sent(), 12);
-}
-
-TEST(RecentIds, EvictsTheOldestAndTreatsBelowTheFloorAsSent) {
-    RecentIds ids(3);
-    for (int id : {1, 2, 3, 4}) EXPECT_TRUE(ids.insert(id));
-    EXPECT_EQ(ids.size(), 3u);
-    EXPECT_FALSE(ids.insert(1));  // evicted, but below the floor: still a duplicate
-    EXPECT_TRUE(ids.contains(1));
-    EXPECT_FALSE(ids.contains(5));
-    EXPECT_EQ(ids.replay_after(), 1);  // the held ids 2..4 and anything between are re-read
-}
-
-TEST(RecentIds, RaisedFloorDropsOlderIds) {
-    RecentIds ids;
-    ids.raise_floor(50);
-    EXPECT_FALSE(ids.insert(50));
-    EXPECT_FALSE(ids.insert(7));
-    EXPECT_TRUE(ids.insert(51));
-    EXPECT_EQ(ids.replay_after(), 50);
-    ids.raise_floor(40);  // never lowered
-    EXPECT_FALSE(ids.insert(45));
 }

@@ -64,6 +64,21 @@ TEST(StatusPayload, ABulkChangeIsARangedResyncBeforeAFullOne) {
                                R"(,{"type":"resync"}])");
 }
 
+TEST(StatusPayload, TheHorizonComesLastInTheLastPayload) {
+    auto payloads = encode_status_batches({event(1), event(2), event(3)}, true, 10, {}, 4);
+    ASSERT_EQ(payloads.size(), 5u);  // one message each at this size
+    EXPECT_EQ(payloads[3], R"([{"type":"resync"}])");
+    EXPECT_EQ(payloads[4], R"([{"type":"horizon","below":4}])");
+    payloads = encode_status_batches({event(1)}, true, max_payload_bytes, {}, 4);
+    ASSERT_EQ(payloads.size(), 1u);
+    EXPECT_EQ(payloads[0], "[" + encode_status_event(event(1)) + R"(,{"type":"resync"},{"type":"horizon","below":4}])");
+    EXPECT_EQ(encode_status_batches({}, false, max_payload_bytes, {}, 9),
+              std::vector<std::string>{R"([{"type":"horizon","below":9}])"});
+    // No horizon (0): none is written.
+    EXPECT_EQ(encode_status_batches({event(1)}, false, max_payload_bytes, {}, 0).back().find("horizon"),
+              std::string::npos);
+}
+
 TEST(StatusPayload, SmallLimitsStillMakeProgress) {
     auto payloads = encode_status_batches({event(1), event(2), event(3)}, false, 10);
     EXPECT_EQ(payloads.size(), 3u);  // one event each, even when one alone exceeds the limit
