@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
                     ++resyncs;
                     continue;
                 }
+                if (m["type"] != "status") continue;  // a horizon: no event of its own
                 auto at = cadence::core::parse_instant(m["at"].get<std::string>(), "at");
                 delays_ms.push_back(std::chrono::duration<double, std::milli>(now - at).count());
             }

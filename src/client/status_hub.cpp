@@ -269,26 +269,31 @@ void StatusHub::dispatch_next() {
     }
 }
 
-void StatusHub::deliver(const std::vector<StreamEvent>& events) {
+// A subscriber may unsubscribe while handling: the live ones, taken first.
+std::vector<std::shared_ptr<StatusSubscriber>> StatusHub::live_subscribers() const {
+    std::vector<std::shared_ptr<StatusSubscriber>> live;
+    live.reserve(subscribers_.size());
+    for (const auto& [raw, weak] : subscribers_)
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+    return live;
+}
+
+void StatusHub::deliver(std::vector<StreamEvent>& events) {
     if (events.empty()) return;
-    auto copy = subscribers_;  // a subscriber may unsubscribe while handling
-    for (auto& [raw, weak] : copy)
-        if (auto s = weak.lock()) s->on_events(events);
+    // Each event's JSON once, not once per stream.
+    for (auto& e : events) e.json = core::serve::event_json(e);
+    for (const auto& s : live_subscribers()) s->on_events(events);
 }
 
 void StatusHub::conclude(const StatusNotification& notification, bool resync) {
     if (resync) resync_all();
     if (!notification.horizon) return;
-    auto copy = subscribers_;
-    for (auto& [raw, weak] : copy)
-        if (auto s = weak.lock()) s->on_horizon(*notification.horizon);
+    for (const auto& s : live_subscribers()) s->on_horizon(*notification.horizon);
 }
 
 void StatusHub::resync_all() {
     resyncs_++;
-    auto copy = subscribers_;
-    for (auto& [raw, weak] : copy)
-        if (auto s = weak.lock()) s->on_resync();
+    for (const auto& s : live_subscribers()) s->on_resync();
 }
 
 }  // namespace cadence::client

@@ -73,7 +73,8 @@ private:
     void enqueue(Received received);
     void learn_publisher(int sender_pid);
     void dispatch_next();
-    void deliver(const std::vector<core::serve::StreamEvent>& events);
+    void deliver(std::vector<core::serve::StreamEvent>& events);
+    std::vector<std::shared_ptr<StatusSubscriber>> live_subscribers() const;
     void resync_all();
     // Ends a notification's handling: its resync, then its horizon.
     void conclude(const core::serve::StatusNotification& notification, bool resync);

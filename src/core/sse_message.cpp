@@ -19,7 +19,7 @@ std::string event_json(const StreamEvent& e) {
 std::string sse_message(const StreamEvent& e, std::string_view id) {
     // event_json has no newline, so it is one data line.
     return "id: " + (id.empty() ? std::to_string(e.event_id) : std::string(id)) + "\nevent: status\ndata: " +
-           event_json(e) + "\n\n";
+           (e.json.empty() ? event_json(e) : e.json) + "\n\n";
 }
 
 std::optional<StatusNotification> parse_status_notification(std::string_view payload) {

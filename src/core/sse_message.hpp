@@ -20,6 +20,7 @@ struct StreamEvent {
     int attempt = 0;
     std::string queue;
     std::string at;  // RFC 3339, UTC
+    std::string json;  // event_json of it, when made already (once for every stream)
 };
 
 // {"event_id":..,"job_id":..,"event":..,"status":..,"attempt":..,"queue":..,"at":..}

@@ -7,7 +7,10 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
+use Time::HiRes qw(usleep time);
+use FindBin;
+use lib $FindBin::RealBin;
+use LateCommit;
 
 my $node = PostgreSQL::Test::Cluster->new('publication');
 $node->init;
@@ -194,6 +197,54 @@ is(scalar(events_of($silent)), 0, 'cadence.publish_status = off publishes nothin
     collect(sub { grep { $_->{type} eq 'horizon' && $_->{below} > $after_event } @messages });
     ok(grep({ $_->{type} eq 'horizon' && $_->{below} > $after_event } @messages),
        'after a rollback the horizon moves on by itself');
+}
+
+# The README's LISTEN recipe, followed as written by a consumer that disconnects
+# while a transaction that took its event id early commits: when it comes back
+# and replays from its position, it gets that event, and nothing twice.
+{
+    my $consumer = $node->background_psql('postgres');
+    $consumer->query_safe('LISTEN cadence_status');
+    my $horizon = $consumer->query_safe('SELECT cadence.status_horizon()');
+    my %handled = map { $_ => 1 } split /\n/,
+      $consumer->query_safe("SELECT id FROM cadence.job_events WHERE id >= $horizon");
+    my @got;
+    my $handle = sub { for (@_) { next if $_ < $horizon || $handled{$_}++; push @got, $_; } };
+    my $late = LateCommit::open_late_commit($node);
+    my $early_event = $node->safe_psql('postgres',
+        "SELECT max(id) FROM cadence.job_events WHERE job_id = $late->{last_early}");
+    my $deadline = time + 30;
+    until (grep({ $_ == $early_event } @got) || time > $deadline) {
+        my $out = $consumer->query_safe('SELECT 1');
+        while ($out =~ /Asynchronous notification "cadence_status" with payload "(.*)" received/g) {
+            for my $m (@{ decode_json($1) }) {
+                if ($m->{type} eq 'status') { $handle->($m->{event_id}); }
+                elsif ($m->{type} eq 'resync' && defined $m->{first_event_id}) {
+                    $handle->(split /\n/, $consumer->query_safe(
+                        "SELECT id FROM cadence.job_events WHERE id BETWEEN $m->{first_event_id} AND $m->{last_event_id} ORDER BY id"));
+                }
+                elsif ($m->{type} eq 'horizon' && $m->{below} > $horizon) {
+                    $horizon = $m->{below};
+                    delete $handled{$_} for grep { $_ < $horizon } keys %handled;
+                }
+            }
+        }
+        usleep(20_000);
+    }
+    ok(grep({ $_ == $early_event } @got) && !grep({ $_ == $late->{event} } @got),
+       'the consumer got the later events, not the open transaction\'s');
+    ok($horizon <= $late->{event}, "its horizon ($horizon) stays at or below that event ($late->{event})");
+    $consumer->quit;
+    LateCommit::commit_late($late);
+    my $again = $node->background_psql('postgres');
+    $again->query_safe('LISTEN cadence_status');
+    my $before = @got;
+    $handle->(split /\n/, $again->query_safe("SELECT id FROM cadence.job_events WHERE id >= $horizon ORDER BY id"));
+    is(join(',', @got[ $before .. $#got ]), $late->{event}, 'after reconnecting, its replay finds just the late event');
+    my %count;
+    $count{$_}++ for @got;
+    ok(!grep({ $_ > 1 } values %count), 'and nothing came twice');
+    $again->quit;
 }
 
 $listener->quit;

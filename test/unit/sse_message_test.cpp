@@ -10,7 +10,7 @@ using namespace cadence::core::serve;
 
 namespace {
 StreamEvent sample() {
-    return {812, 42, "completed", "completed", 1, "exports", "2026-11-24T03:00:04.128311Z"};
+    return {812, 42, "completed", "completed", 1, "exports", "2026-11-24T03:00:04.128311Z", ""};
 }
 }  // namespace
 
@@ -83,8 +83,12 @@ TEST(StatusNotification, AHorizonSaysWhatCanNoLongerArrive) {
 }
 
 TEST(SseMessage, AStreamPositionCanStandForTheId) {
-    StreamEvent e{42, 7, "completed", "completed", 1, "q", "2026-11-24T10:00:00Z"};
+    StreamEvent e{42, 7, "completed", "completed", 1, "q", "2026-11-24T10:00:00Z", ""};
     EXPECT_EQ(sse_message(e, "40+42").substr(0, 15), "id: 40+42\nevent");
+    // The JSON made once for every stream is the same as made for one.
+    auto once = e;
+    once.json = event_json(e);
+    EXPECT_EQ(sse_message(once, "40+42"), sse_message(e, "40+42"));
 }
 
 TEST(SseMessage, TerminalStatusesEndAJobStream) {
