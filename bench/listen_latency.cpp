@@ -3,7 +3,13 @@
 // when the event row was written, just before its commit) to its arrival here.
 // Runs until SIGINT/SIGTERM or --seconds, then prints count and p50/p99/max.
 //
-// Usage: cadence_listen_bench --dsn DSN [--seconds N]
+// With --probe-ms N it also creates a job of its own every N ms on a second
+// connection and measures commit to client: from the return of the creating
+// statement (autocommit: the commit is durable then) to the arrival of that job's
+// notification. "at" comes before the writer's commit, so the first figure also
+// holds the rest of the writer's transaction and its WAL flush; this one does not.
+//
+// Usage: cadence_listen_bench --dsn DSN [--seconds N] [--probe-ms N]
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 #include <poll.h>
@@ -14,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/instant.hpp"
@@ -34,11 +41,13 @@ double percentile(std::vector<double>& v, double p) {
 int main(int argc, char** argv) {
     std::string dsn;
     int seconds = 0;
+    int probe_ms = 0;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--dsn") && i + 1 < argc) dsn = argv[++i];
         else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--probe-ms") && i + 1 < argc) probe_ms = std::atoi(argv[++i]);
         else {
-            std::fprintf(stderr, "usage: %s --dsn DSN [--seconds N]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s --dsn DSN [--seconds N] [--probe-ms N]\n", argv[0]);
             return 2;
         }
     }
@@ -50,6 +59,17 @@ int main(int argc, char** argv) {
         return 1;
     }
     PQclear(PQexec(conn, "LISTEN cadence_status"));
+    PGconn* writer = nullptr;
+    if (probe_ms > 0) {
+        writer = PQconnectdb(dsn.c_str());
+        if (PQstatus(writer) != CONNECTION_OK) {
+            std::fprintf(stderr, "connect: %s", PQerrorMessage(writer));
+            return 1;
+        }
+    }
+    std::unordered_map<long long, std::chrono::steady_clock::time_point> probes;  // job id -> commit
+    std::vector<double> probe_ms_delays;
+    auto next_probe = std::chrono::steady_clock::now();
     std::printf("listening\n");
     std::fflush(stdout);
 
@@ -57,10 +77,22 @@ int main(int argc, char** argv) {
     size_t resyncs = 0;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     while (!stop && (seconds == 0 || std::chrono::steady_clock::now() < deadline)) {
+        if (writer != nullptr && std::chrono::steady_clock::now() >= next_probe) {
+            PGresult* r = PQexec(writer,
+                                 "SELECT cadence.create_job('probe', '{\"kind\": \"once\", \"at\": "
+                                 "\"2099-01-01T00:00:00Z\"}', queue => 'latency-probe')");
+            auto committed = std::chrono::steady_clock::now();
+            if (PQresultStatus(r) == PGRES_TUPLES_OK) probes[std::atoll(PQgetvalue(r, 0, 0))] = committed;
+            PQclear(r);
+            next_probe = committed + std::chrono::milliseconds(probe_ms);
+        }
         pollfd fd{PQsocket(conn), POLLIN, 0};
-        if (poll(&fd, 1, 200) <= 0) continue;
+        int wait_ms = writer == nullptr ? 200 : std::max<int>(0, static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(next_probe - std::chrono::steady_clock::now()).count()));
+        if (poll(&fd, 1, wait_ms) <= 0) continue;
         PQconsumeInput(conn);
         auto now = std::chrono::system_clock::now();
+        auto arrived = std::chrono::steady_clock::now();
         while (PGnotify* n = PQnotifies(conn)) {
             for (const auto& m : nlohmann::json::parse(n->extra)) {
                 if (m["type"] == "resync") {
@@ -68,6 +100,10 @@ int main(int argc, char** argv) {
                     continue;
                 }
                 if (m["type"] != "status") continue;  // a horizon: no event of its own
+                if (auto probe = probes.find(m["job_id"].get<long long>()); probe != probes.end()) {
+                    probe_ms_delays.push_back(std::chrono::duration<double, std::milli>(arrived - probe->second).count());
+                    probes.erase(probe);
+                }
                 auto at = cadence::core::parse_instant(m["at"].get<std::string>(), "at");
                 delays_ms.push_back(std::chrono::duration<double, std::milli>(now - at).count());
             }
@@ -77,8 +113,15 @@ int main(int argc, char** argv) {
     size_t count = delays_ms.size();
     double p50 = percentile(delays_ms, 0.50), p99 = percentile(delays_ms, 0.99);
     double max = delays_ms.empty() ? 0 : delays_ms.back();
-    std::printf("events %zu resyncs %zu p50_ms %.3f p99_ms %.3f max_ms %.3f\n", count, resyncs, p50,
+    std::printf("events %zu resyncs %zu p50_ms %.3f p99_ms %.3f max_ms %.3f", count, resyncs, p50,
                 p99, max);
+    if (writer != nullptr) {
+        double probe_max = probe_ms_delays.empty() ? 0 : *std::max_element(probe_ms_delays.begin(), probe_ms_delays.end());
+        std::printf(" | commit to client: probes %zu p50_ms %.3f p99_ms %.3f max_ms %.3f", probe_ms_delays.size(),
+                    percentile(probe_ms_delays, 0.50), percentile(probe_ms_delays, 0.99), probe_max);
+        PQfinish(writer);
+    }
+    std::printf("\n");
     PQfinish(conn);
     return 0;
 }
