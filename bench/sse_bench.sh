@@ -24,13 +24,15 @@ for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$port/api/v1/jobs?limit=1" >/dev/null && break
     sleep 0.1
 done
-printf '%-8s %9s %9s %9s %15s %16s %14s\n' streams 'p50 ms' 'p99 ms' 'max ms' received 'KiB per stream' 'gateway CPU %'
+printf '%-8s %9s %9s %9s %15s %16s %14s %26s\n' streams 'p50 ms' 'p99 ms' 'max ms' received 'KiB per stream' \
+    'gateway CPU %' 'from commit p50/p99/max'
 for n in $STREAMS; do
-    read -r streams p50 p99 max received kib cpu < <("$BUILD_DIR/cadence_sse_bench" 127.0.0.1 "$port" \
+    read -r streams p50 p99 max received kib cpu cp50 cp99 cmax < <("$BUILD_DIR/cadence_sse_bench" 127.0.0.1 "$port" \
         "$gateway" "$n" "$EVENTS" "$RATE" "host=$WORK_DIR port=$PGPORT user=postgres dbname=postgres")
-    printf '%-8s %9s %9s %9s %15s %16s %14s\n' "$streams" "$p50" "$p99" "$max" "$received" "$kib" \
-        "$(awk "BEGIN { printf \"%.1f\", $cpu / 10 }")"
+    printf '%-8s %9s %9s %9s %15s %16s %14s %26s\n' "$streams" "$p50" "$p99" "$max" "$received" "$kib" \
+        "$(awk "BEGIN { printf \"%.1f\", $cpu / 10 }")" "$cp50 / $cp99 / $cmax"
     "$PG_BINDIR/psql" -X -q -c "SELECT count(cadence.delete_job(id)) FROM cadence.jobs" >/dev/null
 done
 echo "($EVENTS events at $RATE per second, each delivered to every stream; latency from the event's"
-echo " timestamp inside the committing transaction to its arrival at the client)"
+echo " timestamp inside the committing transaction to its arrival at the client, and from the return"
+echo " of the commit that wrote it to its arrival)"

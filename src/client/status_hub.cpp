@@ -1,5 +1,8 @@
 #include "client/status_hub.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -12,7 +15,12 @@ using core::serve::StatusNotification;
 using core::serve::StreamEvent;
 
 StatusHub::StatusHub(asio::io_context& io, PgPool& pool, std::string dsn)
-    : io_(io), pool_(pool), dsn_(std::move(dsn)), retry_timer_(io) {}
+    : io_(io),
+      pool_(pool),
+      dsn_(std::move(dsn)),
+      retry_timer_(io),
+      // One thread per core hands events to the streams (the event loop's among them).
+      fan_out_(std::min(7u, std::max(1u, std::thread::hardware_concurrency()) - 1)) {}
 
 StatusHub::~StatusHub() {
     *alive_ = false;
@@ -28,17 +36,20 @@ void StatusHub::stop() {
     socket_.reset();
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = nullptr;
-    auto copy = subscribers_;
-    for (auto& [raw, weak] : copy)
-        if (auto s = weak.lock()) s->on_shutdown();
+    for (const auto& s : live_subscribers()) s->on_shutdown();
+    std::lock_guard lock(subscribers_mutex_);
     subscribers_.clear();
 }
 
 void StatusHub::subscribe(const std::shared_ptr<StatusSubscriber>& subscriber) {
+    std::lock_guard lock(subscribers_mutex_);
     subscribers_[subscriber.get()] = subscriber;
 }
 
-void StatusHub::unsubscribe(const StatusSubscriber* subscriber) { subscribers_.erase(subscriber); }
+void StatusHub::unsubscribe(const StatusSubscriber* subscriber) {
+    std::lock_guard lock(subscribers_mutex_);
+    subscribers_.erase(subscriber);
+}
 
 // Asynchronous connect (PQconnectStart/PQconnectPoll) so that a slow or absent
 // server never blocks the io_context.
@@ -271,6 +282,7 @@ void StatusHub::dispatch_next() {
 
 // A subscriber may unsubscribe while handling: the live ones, taken first.
 std::vector<std::shared_ptr<StatusSubscriber>> StatusHub::live_subscribers() const {
+    std::lock_guard lock(subscribers_mutex_);
     std::vector<std::shared_ptr<StatusSubscriber>> live;
     live.reserve(subscribers_.size());
     for (const auto& [raw, weak] : subscribers_)
@@ -282,7 +294,10 @@ void StatusHub::deliver(std::vector<StreamEvent>& events) {
     if (events.empty()) return;
     // Each event's JSON once, not once per stream.
     for (auto& e : events) e.json = core::serve::event_json(e);
-    for (const auto& s : live_subscribers()) s->on_events(events);
+    auto live = live_subscribers();
+    fan_out_.run(live.size(), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) live[i]->on_events(events);
+    });
 }
 
 void StatusHub::conclude(const StatusNotification& notification, bool resync) {

@@ -13,10 +13,12 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "client/backoff.hpp"
+#include "client/fan_out.hpp"
 #include "client/pg_pool.hpp"
 #include "core/publisher_check.hpp"
 #include "core/sse_message.hpp"
@@ -27,6 +29,9 @@ class StatusSubscriber {
 public:
     virtual ~StatusSubscriber() = default;
     // Events in the order they were published (already filtered for visibility).
+    // Called on one of the fan-out's threads (several subscribers at once, each by
+    // one thread, while the event loop waits): it may write to its own socket and
+    // unsubscribe, and must touch nothing shared.
     virtual void on_events(const std::vector<core::serve::StreamEvent>& events) = 0;
     // Some events may have been missed: replay from the log.
     virtual void on_resync() = 0;
@@ -47,7 +52,10 @@ public:
 
     void subscribe(const std::shared_ptr<StatusSubscriber>& subscriber);
     void unsubscribe(const StatusSubscriber* subscriber);
-    std::size_t subscribers() const { return subscribers_.size(); }
+    std::size_t subscribers() const {
+        std::lock_guard lock(subscribers_mutex_);
+        return subscribers_.size();
+    }
     bool listening() const { return state_ == State::listening; }
     // Notifications dropped because another process than the publisher sent them.
     std::uint64_t forged() const { return publisher_.dropped(); }
@@ -88,7 +96,10 @@ private:
     boost::asio::steady_timer retry_timer_;
     Backoff backoff_;  // between attempts to connect again
     bool was_connected_ = false;
+    // Guarded by subscribers_mutex_: streams leave from the fan-out's threads.
     std::map<const StatusSubscriber*, std::weak_ptr<StatusSubscriber>> subscribers_;
+    mutable std::mutex subscribers_mutex_;
+    FanOut fan_out_;
 
     // Notifications wait here while one is being filtered, so order is kept.
     std::deque<Received> queue_;

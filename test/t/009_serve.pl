@@ -3,11 +3,13 @@
 # dropped or stopped database. Uses curl as the HTTP client.
 use strict;
 use warnings;
+use IO::Select;
+use IO::Socket::INET;
 use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
+use Time::HiRes qw(usleep time);
 use FindBin;
 use lib $FindBin::RealBin;
 use LateCommit;
@@ -414,6 +416,47 @@ my @burst_seen = grep { $_->{event_id} >= $burst_first } messages(${ $s->{out} }
 is(join(',', sort { $a <=> $b } map { $_->{event_id} } @burst_seen), $burst_ids,
     'every event of the burst exactly once, though most were never notified');
 $s->{h}->kill_kill;
+
+# --- Many streams: from 256 on, the fan-out uses one thread per core -----------------
+# 300 streams on one gateway, each an HTTP connection read by this process: one
+# change reaches every one of them, once; a stream that goes away meanwhile (half
+# of them close while it is sent) takes nothing else with it.
+{
+    my $port = ($fresh =~ /:(\d+)$/)[0];
+    my @socks;
+    for (1 .. 300) {
+        my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp')
+          or die "connect: $!";
+        print $sock "GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n";
+        push @socks, $sock;
+    }
+    my %buf;
+    my $read_until = sub {
+        my ($re, @which) = @_;
+        my $deadline = time + 30;
+        my $sel = IO::Select->new(@which);
+        while (grep({ ($buf{$_} // '') !~ $re } map { fileno $_ } @which) && time < $deadline) {
+            for my $sock ($sel->can_read(0.2)) {
+                my $got = sysread($sock, my $chunk, 65536);
+                $sel->remove($sock) unless $got;
+                $buf{ fileno $sock } .= $chunk if $got;
+            }
+        }
+        return scalar grep { ($buf{ fileno $_ } // '') =~ $re } @which;
+    };
+    is($read_until->(qr/: connected/, @socks), 300, '300 streams are open');
+    my $many = sql(q{SELECT cadence.create_job('many', cadence.once(now() + interval '1 hour'))});
+    is($read_until->(qr/"job_id":$many,/, @socks), 300, 'one change reaches all 300');
+    close $_ for @socks[ 0 .. 149 ];
+    my $more = sql(q{SELECT cadence.create_job('more', cadence.once(now() + interval '1 hour'))});
+    my @kept = @socks[ 150 .. 299 ];
+    is($read_until->(qr/"job_id":$more,/, @kept), 150, 'the next reaches the 150 still open');
+    is(scalar(grep { my $b = $buf{ fileno $_ }; my @n = $b =~ /"job_id":$many,/g; @n == 1 } @kept), 150,
+       'each of them once');
+    my ($code, $body) = get_json("$fresh/api/v1/status");
+    ok($code == 200 && $body->{streams} <= 150, "the gateway let the closed ones go ($body->{streams} streams)");
+    close $_ for @kept;
+}
 
 # --- Shutdown ---------------------------------------------------------------------
 for my $h (@servers) {
