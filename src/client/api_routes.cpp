@@ -2,7 +2,7 @@
 
 namespace cadence::client {
 
-namespace serve = core::serve;
+
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "client/pg_pool.hpp"
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
 namespace cadence::client {
 
@@ -23,7 +23,7 @@ public:
     using Reply = std::function<void(HttpReply)>;
     explicit ApiRoutes(PgPool& pool) : pool_(pool) {}
 
-    void list_jobs(const core::serve::Target& target, Reply reply);
+    void list_jobs(const serve::Target& target, Reply reply);
     void get_job(std::int64_t job_id, Reply reply);
     void run_job(std::int64_t job_id, Reply reply);
     void cancel_job(std::int64_t job_id, Reply reply);

@@ -34,7 +34,7 @@ private:
 struct Notification {
     std::string channel;
     std::string payload;
-    int sender_pid = 0;  // the backend that sent it (see core/publisher_check.hpp)
+    int sender_pid = 0;  // the backend that sent it (see publisher_check.hpp)
 };
 
 class Connection {

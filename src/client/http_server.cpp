@@ -7,14 +7,14 @@
 #include <iostream>
 
 #include "client/sse_stream.hpp"
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
 namespace cadence::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace serve = core::serve;
+
 using tcp = asio::ip::tcp;
 
 namespace {

@@ -13,14 +13,14 @@
 #include "client/pg_pool.hpp"
 #include "client/static_files.hpp"
 #include "client/status_hub.hpp"
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
 namespace cadence::client {
 
 namespace asio = boost::asio;
 
 int run_serve(const ServeOptions& options) {
-    auto listen = core::serve::parse_listen(options.listen);
+    auto listen = serve::parse_listen(options.listen);
     if (!listen)
         throw ClientError("invalid --listen \"" + options.listen +
                           "\": expected HOST:PORT such as 127.0.0.1:8080");

@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
 namespace cadence::client {
 
 namespace asio = boost::asio;
-using core::serve::StreamEvent;
+using serve::StreamEvent;
 
 namespace {
 
@@ -113,17 +113,17 @@ void SseStream::seed_position(PgOutcome outcome) {
 void SseStream::started(PgOutcome outcome) {
     if (closed_) return;
     if (!outcome.ok) {
-        int status = core::serve::http_status_for_sqlstate(
+        int status = serve::http_status_for_sqlstate(
             outcome.connection_failed ? "" : outcome.sqlstate);
         write(json_response(status, status == 503 ? "Service Unavailable" : "Error",
-                            core::serve::error_body(outcome.message)));
+                            serve::error_body(outcome.message)));
         return finish();
     }
     bool found = true;
     if (request_.job_id && !request_.last_event_id) found = !outcome.rows.empty();
     else if (request_.job_id) found = outcome.scalar() == std::optional<std::string>("t");
     if (found && request_.job_id && request_.last_event_id &&
-        core::serve::ends_job_stream(outcome.rows[0][1].value_or("")) &&
+        serve::ends_job_stream(outcome.rows[0][1].value_or("")) &&
         (!request_.follow || outcome.rows[0][1] == std::optional<std::string>("deleted")) &&
         outcome.rows[0][2] == std::optional<std::string>("f")) {
         // The client saw the end already. 204 tells an EventSource not to reconnect.
@@ -132,7 +132,7 @@ void SseStream::started(PgOutcome outcome) {
     }
     if (!found) {
         write(json_response(404, "Not Found",
-                            core::serve::error_body("job " + std::to_string(*request_.job_id) +
+                            serve::error_body("job " + std::to_string(*request_.job_id) +
                                                     " does not exist")));
         return finish();
     }
@@ -206,14 +206,14 @@ void SseStream::emit(const StreamEvent& e) {
         // One job's events commit, and are published, in id order: older ones are duplicates.
         if (e.job_id != *request_.job_id || e.event_id <= job_last_sent_) return;
         job_last_sent_ = e.event_id;
-        write(core::serve::sse_message(e));
-        if (core::serve::ends_job_stream(e.status) && (!request_.follow || e.status == "deleted")) finish();
+        write(serve::sse_message(e));
+        if (serve::ends_job_stream(e.status) && (!request_.follow || e.status == "deleted")) finish();
         return;
     }
     // Another queue's events count as handled too: a replay would skip them anyway.
     if (!position_.accept(e.event_id)) return;
     if (request_.queue && e.queue != *request_.queue) return;
-    write(core::serve::sse_message(e, position_.encode()));
+    write(serve::sse_message(e, position_.encode()));
 }
 
 void SseStream::drain_pending() {
@@ -316,7 +316,7 @@ void SseStream::schedule_keepalive() {
     auto self = shared_from_this();
     keepalive_.async_wait([self](const boost::system::error_code& error) {
         if (error || self->closed_ || self->finishing_) return;
-        self->write(std::string(core::serve::sse_keepalive));
+        self->write(std::string(serve::sse_keepalive));
         self->schedule_keepalive();
     });
 }

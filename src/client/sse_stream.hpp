@@ -24,7 +24,7 @@
 #include "client/pg_pool.hpp"
 #include "client/status_hub.hpp"
 #include "client/stream_position.hpp"
-#include "core/sse_message.hpp"
+#include "client/sse_message.hpp"
 
 namespace cadence::client {
 
@@ -44,7 +44,7 @@ public:
     // Subscribes, reads the starting point, then answers (404/503 JSON, or the stream).
     void start();
 
-    void on_events(const std::vector<core::serve::StreamEvent>& events) override;
+    void on_events(const std::vector<serve::StreamEvent>& events) override;
     void on_horizon(std::int64_t horizon) override;
     void on_resync() override;
     void on_shutdown() override;
@@ -59,7 +59,7 @@ private:
     void replay_page();
     void replayed(PgOutcome outcome);
     void emit_rows(const Rows& rows);
-    void emit(const core::serve::StreamEvent& event);
+    void emit(const serve::StreamEvent& event);
     void drain_pending();
     void write(std::string text);
     void write_next();
@@ -85,7 +85,7 @@ private:
     bool resync_wanted_ = false;  // a resync came while busy
     bool finishing_ = false;
     bool closed_ = false;
-    std::vector<core::serve::StreamEvent> pending_;
+    std::vector<serve::StreamEvent> pending_;
     char peer_byte_ = 0;
 };
 

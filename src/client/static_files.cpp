@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
 namespace cadence::client {
 
@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {}
 
 HttpReply StaticFiles::serve(const std::string& path) const {
-    auto relative = core::serve::static_file_for(path);
+    auto relative = serve::static_file_for(path);
     if (!relative) return error_reply(404, "not found");
     std::error_code error;
     fs::path base = fs::weakly_canonical(root_, error);
@@ -26,7 +26,7 @@ HttpReply StaticFiles::serve(const std::string& path) const {
     if (!in) return error_reply(404, "not found");
     std::ostringstream content;
     content << in.rdbuf();
-    return {200, content.str(), core::serve::content_type_for(file.filename().string())};
+    return {200, content.str(), serve::content_type_for(file.filename().string())};
 }
 
 }  // namespace cadence::client

@@ -11,8 +11,8 @@
 namespace cadence::client {
 
 namespace asio = boost::asio;
-using core::serve::StatusNotification;
-using core::serve::StreamEvent;
+using serve::StatusNotification;
+using serve::StreamEvent;
 
 StatusHub::StatusHub(asio::io_context& io, PgPool& pool, std::string dsn)
     : io_(io),
@@ -132,7 +132,7 @@ void StatusHub::on_readable() {
         was_connected_ = true;
     }
     while (PGnotify* notify = PQnotifies(conn_)) {
-        auto parsed = core::serve::parse_status_notification(notify->extra);
+        auto parsed = serve::parse_status_notification(notify->extra);
         int sender = notify->be_pid;
         PQfreemem(notify);
         if (!parsed) {
@@ -194,7 +194,7 @@ void StatusHub::learn_publisher(int sender_pid) {
         } else {
             auto pid = outcome.scalar();
             publisher_.learned(pid ? std::optional<int>(std::stoi(*pid)) : std::nullopt, sender_pid);
-            if (publisher_.check(sender_pid) == core::PublisherCheck::Verdict::drop) {
+            if (publisher_.check(sender_pid) == PublisherCheck::Verdict::drop) {
                 queue_.pop_front();
                 std::cerr << "cadence serve: ignoring notifications on cadence_status from process " << sender_pid
                           << ": it is not pg_cadence's publisher ("
@@ -209,12 +209,12 @@ void StatusHub::dispatch_next() {
     while (!queue_.empty()) {
         // Any role may NOTIFY cadence_status: only the publisher's are taken.
         switch (publisher_.check(queue_.front().sender_pid)) {
-        case core::PublisherCheck::Verdict::accept:
+        case PublisherCheck::Verdict::accept:
             break;
-        case core::PublisherCheck::Verdict::drop:
+        case PublisherCheck::Verdict::drop:
             queue_.pop_front();
             continue;
-        case core::PublisherCheck::Verdict::ask:
+        case PublisherCheck::Verdict::ask:
             return learn_publisher(queue_.front().sender_pid);
         }
         auto notification = std::move(queue_.front().notification);
@@ -293,7 +293,7 @@ std::vector<std::shared_ptr<StatusSubscriber>> StatusHub::live_subscribers() con
 void StatusHub::deliver(std::vector<StreamEvent>& events) {
     if (events.empty()) return;
     // Each event's JSON once, not once per stream.
-    for (auto& e : events) e.json = core::serve::event_json(e);
+    for (auto& e : events) e.json = serve::event_json(e);
     auto live = live_subscribers();
     fan_out_.run(live.size(), [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) live[i]->on_events(events);

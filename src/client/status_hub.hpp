@@ -20,8 +20,8 @@
 #include "client/backoff.hpp"
 #include "client/fan_out.hpp"
 #include "client/pg_pool.hpp"
-#include "core/publisher_check.hpp"
-#include "core/sse_message.hpp"
+#include "client/publisher_check.hpp"
+#include "client/sse_message.hpp"
 
 namespace cadence::client {
 
@@ -32,7 +32,7 @@ public:
     // Called on one of the fan-out's threads (several subscribers at once, each by
     // one thread, while the event loop waits): it may write to its own socket and
     // unsubscribe, and must touch nothing shared.
-    virtual void on_events(const std::vector<core::serve::StreamEvent>& events) = 0;
+    virtual void on_events(const std::vector<serve::StreamEvent>& events) = 0;
     // Some events may have been missed: replay from the log.
     virtual void on_resync() = 0;
     // Every event id below `horizon` has been published: it came after those
@@ -76,16 +76,16 @@ private:
     void check_visibility();
     struct Received {
         int sender_pid;
-        core::serve::StatusNotification notification;
+        serve::StatusNotification notification;
     };
     void enqueue(Received received);
     void learn_publisher(int sender_pid);
     void dispatch_next();
-    void deliver(std::vector<core::serve::StreamEvent>& events);
+    void deliver(std::vector<serve::StreamEvent>& events);
     std::vector<std::shared_ptr<StatusSubscriber>> live_subscribers() const;
     void resync_all();
     // Ends a notification's handling: its resync, then its horizon.
-    void conclude(const core::serve::StatusNotification& notification, bool resync);
+    void conclude(const serve::StatusNotification& notification, bool resync);
 
     boost::asio::io_context& io_;
     PgPool& pool_;
@@ -103,7 +103,7 @@ private:
 
     // Notifications wait here while one is being filtered, so order is kept.
     std::deque<Received> queue_;
-    core::PublisherCheck publisher_;
+    PublisherCheck publisher_;
     std::uint64_t resyncs_ = 0;
     bool dispatching_ = false;
     bool filter_ = true;  // the role might not see every job: check each event

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/sse_message.hpp"
+#include "client/sse_message.hpp"
 
 namespace cadence::client {
 
@@ -20,8 +20,8 @@ std::string excerpt(std::string_view payload) {
 }  // namespace
 
 StatusNotification parse_status_notification(std::string_view payload) {
-    // One decoder for the gateway and watch (src/core/sse_message.cpp).
-    auto decoded = core::serve::parse_status_notification(payload);
+    // One decoder for the gateway and watch (src/client/sse_message.cpp).
+    auto decoded = serve::parse_status_notification(payload);
     if (!decoded) throw PayloadError("notification payload is not a JSON array: " + excerpt(payload));
     StatusNotification result;
     result.resync = decoded->resync;

@@ -19,7 +19,7 @@
 #include "client/stream_position.hpp"
 #include "client/stop_signal.hpp"
 #include "core/instant.hpp"
-#include "core/publisher_check.hpp"
+#include "client/publisher_check.hpp"
 
 namespace cadence::client {
 
@@ -230,7 +230,7 @@ private:
     // Whether the notification comes from the publisher: any role may NOTIFY the
     // channel, and a forged status or resync must change nothing.
     bool from_publisher(const Notification& notification) {
-        using Verdict = core::PublisherCheck::Verdict;
+        using Verdict = PublisherCheck::Verdict;
         Verdict verdict = publisher_.check(notification.sender_pid);
         if (verdict == Verdict::ask) {
             auto rows = query("SELECT cadence.publisher_pid()");
@@ -321,7 +321,7 @@ private:
     std::unique_ptr<Connection> conn_;
     EventFilter filter_;
     StreamPosition position_;
-    core::PublisherCheck publisher_;
+    PublisherCheck publisher_;
     Backoff backoff_;
     bool finished_ = false;
 };

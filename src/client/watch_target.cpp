@@ -1,6 +1,6 @@
 #include "client/watch_target.hpp"
 
-#include "core/sse_message.hpp"
+#include "client/sse_message.hpp"
 
 namespace cadence::client {
 
@@ -13,6 +13,6 @@ bool WatchTarget::matches(const WatchEvent& event) const {
     return false;
 }
 
-bool is_final_status(std::string_view status) { return core::serve::ends_job_stream(status); }
+bool is_final_status(std::string_view status) { return serve::ends_job_stream(status); }
 
 }  // namespace cadence::client

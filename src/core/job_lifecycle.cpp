@@ -210,16 +210,16 @@ LifecycleResult apply_action(const JobRow& job, const ActionInput& input) {
 
 }  // namespace cadence::core
 
-#include "core/serve_http.hpp"
+#include "core/json_text.hpp"
 
 namespace cadence::core {
 
 std::string event_details_json(const LifecycleEvent& event) {
     if (event.reason.empty()) return {};
-    std::string json = "{\"reason\":" + serve::json_quote(event.reason);
+    std::string json = "{\"reason\":" + json_quote(event.reason);
     if (event.run_at) json += ",\"run_at\":\"" + format_instant(*event.run_at) + "\"";
-    if (!event.worker.empty()) json += ",\"worker\":" + serve::json_quote(event.worker);
-    if (!event.error.empty()) json += ",\"error\":" + serve::json_quote(event.error);
+    if (!event.worker.empty()) json += ",\"worker\":" + json_quote(event.worker);
+    if (!event.error.empty()) json += ",\"error\":" + json_quote(event.error);
     return json + "}";
 }
 

@@ -1,8 +1,8 @@
-#include "core/publisher_check.hpp"
+#include "client/publisher_check.hpp"
 
 #include <gtest/gtest.h>
 
-namespace cadence::core {
+namespace cadence::client {
 namespace {
 
 using Verdict = PublisherCheck::Verdict;
@@ -63,4 +63,4 @@ TEST(PublisherCheck, OnlyTheMostRecentForgersAreRemembered) {
 }
 
 }  // namespace
-}  // namespace cadence::core
+}  // namespace cadence::client

@@ -1,9 +1,9 @@
 // The pure parts of `cadence serve`'s HTTP side.
 #include <gtest/gtest.h>
 
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
-using namespace cadence::core::serve;
+using namespace cadence::client::serve;
 
 TEST(ServeTarget, SplitsAndDecodesPathAndQuery) {
     auto t = parse_target("/api/v1/jobs?status=running&name=nightly+export&queue=a%2Fb&flag");

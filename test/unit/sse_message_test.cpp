@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "core/sse_message.hpp"
+#include "client/sse_message.hpp"
 #include "core/status_payload.hpp"
 
-using namespace cadence::core::serve;
+using namespace cadence::client::serve;
 
 namespace {
 StreamEvent sample() {

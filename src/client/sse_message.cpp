@@ -1,12 +1,12 @@
-#include "core/sse_message.hpp"
+#include "client/sse_message.hpp"
 
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
-namespace cadence::core::serve {
+namespace cadence::client::serve {
 
 std::string event_json(const StreamEvent& e) {
     // Fixed key order, like the NOTIFY payload itself.
@@ -66,4 +66,4 @@ bool ends_job_stream(std::string_view status) {
            status == "deleted";
 }
 
-}  // namespace cadence::core::serve
+}  // namespace cadence::client::serve

@@ -1,8 +1,8 @@
-#include "core/publisher_check.hpp"
+#include "client/publisher_check.hpp"
 
 #include <algorithm>
 
-namespace cadence::core {
+namespace cadence::client {
 
 PublisherCheck::Verdict PublisherCheck::check(int sender_pid) {
     if (publisher_ && *publisher_ == sender_pid) return Verdict::accept;
@@ -29,4 +29,4 @@ bool PublisherCheck::known_forger(int pid) const {
     return std::find(forgers_.begin(), forgers_.end(), pid) != forgers_.end();
 }
 
-}  // namespace cadence::core
+}  // namespace cadence::client

@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace cadence::core::serve {
+#include "core/json_text.hpp"
+
+namespace cadence::client::serve {
 
 // A request target split into its decoded path and query parameters.
 struct Target {
@@ -51,7 +53,7 @@ int http_status_for_sqlstate(std::string_view sqlstate);
 std::string error_body(std::string_view message);
 
 // A JSON string literal (quotes included), invalid UTF-8 replaced.
-std::string json_quote(std::string_view text);
+using core::json_quote;  // see core/json_text.hpp
 
 // Content-Type by file extension; application/octet-stream when unknown.
 std::string content_type_for(std::string_view file_name);
@@ -71,4 +73,4 @@ std::optional<ListenAddress> parse_listen(std::string_view text);
 // Constant-time comparison for the bearer token.
 bool same_secret(std::string_view a, std::string_view b);
 
-}  // namespace cadence::core::serve
+}  // namespace cadence::client::serve

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace cadence::core::serve {
+namespace cadence::client::serve {
 
 // One status event as the gateway sends it (the NOTIFY message without "type").
 struct StreamEvent {
@@ -50,4 +50,4 @@ std::optional<StatusNotification> parse_status_notification(std::string_view pay
 // completed, fatal, canceled or deleted: a job stream ends after sending one.
 bool ends_job_stream(std::string_view status);
 
-}  // namespace cadence::core::serve
+}  // namespace cadence::client::serve

@@ -1,10 +1,10 @@
-#include "core/serve_http.hpp"
+#include "client/serve_http.hpp"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <vector>
 
-namespace cadence::core::serve {
+namespace cadence::client::serve {
 
 namespace {
 
@@ -132,11 +132,6 @@ int http_status_for_sqlstate(std::string_view sqlstate) {
     return 500;
 }
 
-std::string json_quote(std::string_view text) {
-    return nlohmann::json(std::string(text))
-        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string error_body(std::string_view message) {
     return "{\"detail\":" + json_quote(message) + "}";
 }
@@ -192,4 +187,4 @@ bool same_secret(std::string_view a, std::string_view b) {
     return diff == 0;
 }
 
-}  // namespace cadence::core::serve
+}  // namespace cadence::client::serve

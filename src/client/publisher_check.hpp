@@ -12,7 +12,7 @@
 #include <deque>
 #include <optional>
 
-namespace cadence::core {
+namespace cadence::client {
 
 class PublisherCheck {
 public:
@@ -42,4 +42,4 @@ private:
     std::uint64_t dropped_ = 0;
 };
 
-}  // namespace cadence::core
+}  // namespace cadence::client
