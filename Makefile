@@ -24,10 +24,11 @@ DATA        = $(wildcard src/sql/releases/*.sql)
 DATA_built  = $(SQL_BUILT)
 EXTRA_CLEAN = results regression.diffs regression.out output_iso tmp_check log sql-built
 
-# pg_regress: every file in sql/ runs, in the order of test/schedule.
+# pg_regress: every file in test/sql runs, in the order of test/schedule; its
+# expected output, and the isolation specs' (test/specs), are in test/expected.
 REGRESS      = --schedule=test/schedule
-REGRESS_OPTS = --load-extension=pg_cadence
-# Isolation specs live in test/specs with their expected output in test/expected.
+REGRESS_OPTS = --inputdir=test --load-extension=pg_cadence
+# Isolation specs: test/specs.
 # batch_races runs last: the specs before it print job ids, counted from a fresh sequence.
 ISOLATION      = $(filter-out batch_races,$(basename $(notdir $(wildcard test/specs/*.spec)))) batch_races
 ISOLATION_OPTS = --inputdir=test --load-extension=pg_cadence
