@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
                         "libpq connection string or URI (default: the PG* environment variables)");
 
     auto* watch = app.add_subcommand(
-        "watch", "Print a job's status and every change as JSON lines (see README, cadence watch)");
+        "watch", "Print a job's status and every change as JSON lines (see docs/watch.md)");
     watch->add_option("--dsn,-d", dsn,
                       "libpq connection string or URI (default: the PG* environment variables)");
     std::int64_t job_id = 0;

@@ -1,5 +1,5 @@
 // `cadence watch`: follows job status changes (LISTEN cadence_status) and prints
-// each event once, as one JSON line, across reconnections (see README, "cadence watch").
+// each event once, as one JSON line, across reconnections (see docs/watch.md).
 #pragma once
 
 #include <iosfwd>

@@ -1,4 +1,4 @@
--- Triggers: JSON descriptors of when a job runs (see README, "Triggers").
+-- Triggers: JSON descriptors of when a job runs (see docs/triggers.md).
 CREATE OR REPLACE FUNCTION cadence.every(period interval, anchor timestamptz DEFAULT NULL) RETURNS jsonb
     LANGUAGE c STABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'cadence_every';

@@ -199,7 +199,7 @@ is(scalar(events_of($silent)), 0, 'cadence.publish_status = off publishes nothin
        'after a rollback the horizon moves on by itself');
 }
 
-# The README's LISTEN recipe, followed as written by a consumer that disconnects
+# The LISTEN recipe of docs/notifications.md, followed as written by a consumer that disconnects
 # while a transaction that took its event id early commits: when it comes back
 # and replays from its position, it gets that event, and nothing twice.
 {

@@ -341,7 +341,7 @@ is(last_details($unrecordable, 'error'), 'how the run ended could not be recorde
    '... and says why');
 sql(q{DROP TRIGGER refuse_completion ON cadence.job_events; DROP FUNCTION public.refuse_completion()});
 
-# 11. What an ordinary role can read (the README's table).
+# 11. What an ordinary role can read (the table in docs/sql-api.md, Security).
 for my $open ('cadence.jobs', 'cadence.jobs_status', 'cadence.job_events', 'cadence.recent_jobs',
               'cadence.job_history', 'cadence.verify()', 'cadence.publisher_pid()', 'cadence.version()',
               'cadence.service()') {

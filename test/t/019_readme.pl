@@ -1,6 +1,6 @@
-# The README's examples run as written: its quick start's SQL on a fresh cluster,
-# every shell block through `bash -n`, and every option its `cadence` command
-# lines use exists.
+# The documentation's examples run as written: the README's quick start SQL on a
+# fresh cluster, every shell block of the README and of docs/*.md through
+# `bash -n`, and every option their `cadence` command lines use exists.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -14,12 +14,24 @@ my $readme_path = $ENV{CADENCE_README} // "$FindBin::Bin/../../README.md";
 open(my $fh, '<', $readme_path) or die "cannot read the README ($readme_path): $!";
 my $readme = do { local $/; <$fh> };
 close $fh;
+# The pages the README links to.
+my $docs_dir = $ENV{CADENCE_DOCS} // "$FindBin::Bin/../../docs";
+my @pages = sort glob("$docs_dir/*.md");
+cmp_ok(scalar @pages, '>=', 10, "the documentation pages are there ($docs_dir)");
+my $all_docs = $readme;
+for my $page (@pages) {
+    open(my $pf, '<', $page) or die "cannot read $page: $!";
+    $all_docs .= "\n" . do { local $/; <$pf> };
+    close $pf;
+    my $name = (split m{/}, $page)[-1];
+    like($readme, qr{\(docs/\Q$name\E\)}, "the README links to docs/$name");
+}
 
-# The fenced blocks of one language, in order.
+# The fenced blocks of one language in all of them, in order.
 sub blocks_of {
     my ($lang) = @_;
     my @blocks;
-    while ($readme =~ /^```\Q$lang\E\n(.*?)^```\n/msg) { push @blocks, $1; }
+    while ($all_docs =~ /^```\Q$lang\E\n(.*?)^```\n/msg) { push @blocks, $1; }
     return @blocks;
 }
 
@@ -40,7 +52,7 @@ like($out, qr/nightly vacuum\|scheduled/, '... and the nightly job waits for its
 
 # 2. Every shell block parses.
 my @sh = blocks_of('sh');
-cmp_ok(scalar @sh, '>=', 5, 'the README has its shell examples');
+cmp_ok(scalar @sh, '>=', 5, 'the documentation has its shell examples');
 for my $i (0 .. $#sh) {
     my ($ok, $stderr) = (0, '');
     IPC::Run::run([ 'bash', '-n' ], '<', \$sh[$i], '2>', \$stderr) and $ok = 1;
@@ -65,7 +77,7 @@ for my $line (map { split /\n/ } @sh) {
         like($help{$command} // '', qr/\Q$option\E\b/, "cadence $command takes $option");
     }
 }
-cmp_ok($lines, '>=', 4, "the README's cadence command lines were checked ($lines)");
+cmp_ok($lines, '>=', 4, "the documentation's cadence command lines were checked ($lines)");
 
 $node->stop;
 done_testing();
