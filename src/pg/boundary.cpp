@@ -67,7 +67,7 @@ Failure describe_current_exception() noexcept {
 }
 
 void raise_failure(const Failure& failure) {
-    // An error without context (the API gateway drops its internal one) is thrown
+    // An error without context (call_as_caller drops its internal one) is thrown
     // afresh, so that it gets the context of the caller's own frames, if any.
     if (failure.pg_error != nullptr && failure.pg_error->context == nullptr && failure.pg_error->elevel == ERROR)
         ThrowErrorData(failure.pg_error);

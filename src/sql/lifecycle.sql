@@ -264,7 +264,8 @@ BEGIN
 END $$;
 
 -------------------------------------------------------------------------------
--- The internal twins of the public API. Each public function is a C gateway
+-- The internal twins of the public API. Each public function is a C function
+-- (cadence_call_as_caller, src/pg/call_as_caller.cpp)
 -- that calls cadence._<name>(caller, ...) with the exact role that called it;
 -- these run as the extension's owner with a fixed search_path and check that
 -- caller. The helpers they use run only inside them, under that search_path, so

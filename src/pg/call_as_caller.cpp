@@ -1,4 +1,5 @@
-// The gateway behind every public API function (cadence.create_job, claim, ...).
+// Calls as the caller: what every public API function is (cadence.create_job,
+// claim, cancel_job, ...; api.sql names this file's symbol for each).
 //
 // A SECURITY DEFINER function cannot tell who called it: PostgreSQL keeps the
 // caller's role only on its own C stack. So the public functions are ordinary C
@@ -39,7 +40,7 @@ namespace {
 using cadence::core::InputKind;
 
 // A public function's internal twin, and what limits each of its arguments.
-struct Gateway {
+struct InternalTwin {
     FmgrInfo* target;
     InputKind kinds[FUNC_MAX_ARGS];
     bool arrays[FUNC_MAX_ARGS];
@@ -47,7 +48,7 @@ struct Gateway {
 };
 
 // Finds cadence._<name>(oid, <arguments of fn>) and prepares it for calls.
-Gateway* internal_function_for(FmgrInfo* self) {
+InternalTwin* internal_function_for(FmgrInfo* self) {
     return cadence::pg::pg_guard([&]() noexcept {
         HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(self->fn_oid));
         if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for function %u", self->fn_oid);
@@ -58,7 +59,7 @@ Gateway* internal_function_for(FmgrInfo* self) {
         for (int i = 0; i < nargs; ++i) argtypes[i + 1] = proc->proargtypes.values[i];
         char* name = psprintf("_%s", NameStr(proc->proname));
         char* schema = get_namespace_name(proc->pronamespace);
-        auto* gateway = static_cast<Gateway*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(Gateway)));
+        auto* twin = static_cast<InternalTwin*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(InternalTwin)));
         Oid* types = nullptr;
         char** names = nullptr;
         char* modes = nullptr;
@@ -72,9 +73,9 @@ Gateway* internal_function_for(FmgrInfo* self) {
             Oid element = get_element_type(types[i]);
             Oid base = OidIsValid(element) ? element : types[i];
             if (names != nullptr && names[i] != nullptr && (base == TEXTOID || base == JSONBOID)) {
-                strlcpy(gateway->names[in], names[i], NAMEDATALEN);
-                gateway->kinds[in] = cadence::core::input_kind_of(names[i]);
-                gateway->arrays[in] = OidIsValid(element);
+                strlcpy(twin->names[in], names[i], NAMEDATALEN);
+                twin->kinds[in] = cadence::core::input_kind_of(names[i]);
+                twin->arrays[in] = OidIsValid(element);
             }
             in++;
         }
@@ -82,9 +83,9 @@ Gateway* internal_function_for(FmgrInfo* self) {
 
         List* qualified = list_make2(makeString(schema), makeString(name));
         Oid target = LookupFuncName(qualified, nargs + 1, argtypes, false);
-        gateway->target = static_cast<FmgrInfo*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(FmgrInfo)));
-        fmgr_info_cxt(target, gateway->target, self->fn_mcxt);
-        return gateway;
+        twin->target = static_cast<FmgrInfo*>(MemoryContextAllocZero(self->fn_mcxt, sizeof(FmgrInfo)));
+        fmgr_info_cxt(target, twin->target, self->fn_mcxt);
+        return twin;
     });
 }
 
@@ -117,13 +118,13 @@ Datum checked(Datum value, InputKind kind, const std::string& label) {
 }
 
 // Applies the input limits to the call's arguments (call->args[1..]).
-void check_inputs(const Gateway& gateway, FunctionCallInfo call, short nargs) {
+void check_inputs(const InternalTwin& twin, FunctionCallInfo call, short nargs) {
     for (short i = 0; i < nargs; ++i) {
-        InputKind kind = gateway.kinds[i];
+        InputKind kind = twin.kinds[i];
         NullableDatum& arg = call->args[i + 1];
         if (kind == InputKind::unlimited || arg.isnull) continue;
-        if (!gateway.arrays[i]) {
-            arg.value = checked(arg.value, kind, gateway.names[i]);
+        if (!twin.arrays[i]) {
+            arg.value = checked(arg.value, kind, twin.names[i]);
             continue;
         }
         ArrayType* array = nullptr;
@@ -141,7 +142,7 @@ void check_inputs(const Gateway& gateway, FunctionCallInfo call, short nargs) {
         bool changed = false;
         for (int e = 0; e < count; ++e) {
             if (nulls[e]) continue;
-            Datum kept = checked(elements[e], kind, std::string(gateway.names[i]) + "[" + std::to_string(e + 1) + "]");
+            Datum kept = checked(elements[e], kind, std::string(twin.names[i]) + "[" + std::to_string(e + 1) + "]");
             changed = changed || kept != elements[e];
             elements[e] = kept;
         }
@@ -164,18 +165,18 @@ Datum invoke(FunctionCallInfo call, FunctionCallInfo fcinfo);
 }  // namespace
 
 // Every public API function: calls its internal twin with the caller's role id.
-CADENCE_SQL_FUNCTION(cadence_gateway) {
+CADENCE_SQL_FUNCTION(cadence_call_as_caller) {
     cadence::pg::require_matching_extension_version();
-    auto* gateway = static_cast<Gateway*>(fcinfo->flinfo->fn_extra);
-    if (gateway == nullptr) {
-        gateway = internal_function_for(fcinfo->flinfo);
-        fcinfo->flinfo->fn_extra = gateway;
+    auto* twin = static_cast<InternalTwin*>(fcinfo->flinfo->fn_extra);
+    if (twin == nullptr) {
+        twin = internal_function_for(fcinfo->flinfo);
+        fcinfo->flinfo->fn_extra = twin;
     }
     const Oid caller = GetUserId();
     const short nargs = fcinfo->nargs;
     auto call = cadence::pg::pg_guard([&]() noexcept {
         auto made = static_cast<FunctionCallInfo>(palloc0(SizeForFunctionCallInfo(nargs + 1)));
-        InitFunctionCallInfoData(*made, gateway->target, nargs + 1, fcinfo->fncollation, fcinfo->context,
+        InitFunctionCallInfoData(*made, twin->target, nargs + 1, fcinfo->fncollation, fcinfo->context,
                                  fcinfo->resultinfo);
         made->args[0].value = ObjectIdGetDatum(caller);
         made->args[0].isnull = false;
@@ -183,7 +184,7 @@ CADENCE_SQL_FUNCTION(cadence_gateway) {
         return made;
     });
     // Every input is bounded before anything is stored: names, payloads, SQL, errors.
-    check_inputs(*gateway, call, nargs);
+    check_inputs(*twin, call, nargs);
     try {
         return invoke(call, fcinfo);
     } catch (const cadence::pg::PgError& e) {
@@ -195,6 +196,10 @@ CADENCE_SQL_FUNCTION(cadence_gateway) {
         throw;
     }
 }
+
+// The same under the name 0.1.0's SQL objects use, until ALTER EXTENSION UPDATE
+// replaces them.
+CADENCE_SQL_FUNCTION(cadence_gateway) { return cadence_call_as_caller_body(fcinfo); }
 
 namespace {
 
