@@ -13,6 +13,11 @@ namespace cadence::core {
 
 enum class InputKind { unlimited, name, payload, sql, error };
 
+// The longest queue name, in bytes: the queue column's CHECK in src/sql/schema.sql
+// and cadence._check_settings in src/sql/lifecycle.sql say the same (the
+// regression tests hold all three to it).
+inline constexpr std::size_t max_queue_name_bytes = 63;
+
 // What limits an argument of the public API, by its name: name(s), queue and
 // worker are names; payload(s) and result(s) payloads; sql the SQL body; error(s)
 // and traceback(s) errors.

@@ -8,8 +8,7 @@ namespace cadence::core {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> status_names = {"scheduled", "running", "completed",
-                                                          "error",     "fatal",   "canceled"};
+constexpr std::size_t status_count = static_cast<std::size_t>(JobStatus::canceled) + 1;
 constexpr std::array<std::string_view, 9> action_names = {
     "claim", "heartbeat", "complete", "fail", "lease_expired", "cancel", "run_now", "fire", "retry"};
 
@@ -41,13 +40,17 @@ void require_holder(const JobState& state, JobAction action, std::string_view wo
 
 }  // namespace
 
-std::string_view to_string(JobStatus status) noexcept {
-    return status_names[static_cast<size_t>(status)];
-}
+std::string_view to_string(JobStatus status) noexcept { return event_names[static_cast<size_t>(status)]; }
 
 std::optional<JobStatus> parse_status(std::string_view text) noexcept {
-    for (size_t i = 0; i < status_names.size(); ++i)
-        if (status_names[i] == text) return static_cast<JobStatus>(i);
+    auto index = event_index(text);
+    if (!index || *index >= status_count) return std::nullopt;
+    return static_cast<JobStatus>(*index);
+}
+
+std::optional<std::size_t> event_index(std::string_view name) noexcept {
+    for (std::size_t i = 0; i < event_names.size(); ++i)
+        if (event_names[i] == name) return i;
     return std::nullopt;
 }
 

@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <array>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +17,15 @@
 namespace cadence::core {
 
 enum class JobStatus { scheduled, running, completed, error, fatal, canceled };
+
+// Every name an event of the log (its `event`, and the `status` it leaves) can
+// have: the statuses first, in JobStatus order, then the events that are not a
+// status of their own (a deleted job's status reads "deleted"). The one list: the
+// status names, the publisher's ring and the payload all use it.
+inline constexpr std::array<std::string_view, 10> event_names = {
+    "scheduled", "running", "completed", "error", "fatal", "canceled", "paused", "resumed", "altered", "deleted"};
+// The index of an event name in event_names, or nullopt.
+std::optional<std::size_t> event_index(std::string_view name) noexcept;
 
 std::string_view to_string(JobStatus status) noexcept;
 std::optional<JobStatus> parse_status(std::string_view text) noexcept;

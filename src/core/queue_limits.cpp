@@ -1,5 +1,7 @@
 #include "core/queue_limits.hpp"
 
+#include "core/input_limits.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -10,7 +12,6 @@ namespace cadence::core {
 namespace {
 
 constexpr int max_limit = 10000;
-constexpr size_t max_queue_bytes = 63;  // the queue column's limit
 
 std::string_view trim(std::string_view s) {
     auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
@@ -39,7 +40,8 @@ std::vector<QueueLimit> parse_queue_limits(std::string_view text) {
         std::string_view queue = trim(entry.substr(0, equals));
         std::string_view number = trim(entry.substr(equals + 1));
         if (queue.empty()) refuse(entry, "names no queue");
-        if (queue.size() > max_queue_bytes) refuse(entry, "names a queue longer than 63 bytes");
+        if (queue.size() > max_queue_name_bytes)
+            refuse(entry, "names a queue longer than " + std::to_string(max_queue_name_bytes) + " bytes");
         int limit = 0;
         auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), limit);
         if (number.empty() || ec != std::errc() || end != number.data() + number.size() ||

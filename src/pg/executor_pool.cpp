@@ -102,7 +102,7 @@ void request_executor_shmem() { request_shmem_part({pool_size, tranche_name, att
 
 void wake_executors(int runs) {
     if (executor_pool == nullptr || runs <= 0) return;
-    int procnos[64];
+    int procnos[max_executors_limit];
     int count = 0;
     LWLockAcquire(executor_pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < executor_pool->count && count < runs; ++i) {
@@ -207,7 +207,7 @@ void serve_runs(int runs) {
     runs += waiting_runs;
     waiting_runs = 0;
     if (runs <= 0) return;
-    int procnos[64];
+    int procnos[max_executors_limit];
     int woken = 0;
     std::vector<int> reserved;
     reserved.reserve(static_cast<size_t>(executor_pool->count));  // nothing may throw under the lock
@@ -219,7 +219,7 @@ void serve_runs(int runs) {
         if (slot.database != MyDatabaseId) continue;
         if (slot.pid != 0 && slot.idle && !slot.woken) {
             slot.woken = true;
-            if (woken < 64) procnos[woken++] = slot.procno;
+            if (woken < max_executors_limit) procnos[woken++] = slot.procno;
             served++;
         } else if (slot.pid == 0 && slot.lost_job == no_job && started[i] != nullptr) {
             served++;  // starting: it looks for due runs as soon as it runs
@@ -253,10 +253,10 @@ void serve_runs(int runs) {
     // ones are woken to do so at once.
     pg_atomic_write_u32(&shared_state()->starved, waiting_runs > 0 ? 1 : 0);
     if (waiting_runs > 0) {
-        int idle[64];
+        int idle[max_executors_limit];
         int count = 0;
         LWLockAcquire(executor_pool->lock, LW_SHARED);
-        for (int i = 0; i < executor_pool->count && count < 64; ++i) {
+        for (int i = 0; i < executor_pool->count && count < max_executors_limit; ++i) {
             const ExecutorSlot& slot = executor_pool->slots[i];
             if (slot.database != MyDatabaseId && slot.pid != 0 && slot.idle) idle[count++] = slot.procno;
         }
@@ -285,7 +285,7 @@ long force_overdue_stops() {
     TimestampTz now = GetCurrentTimestamp();
     TimestampTz next = 0;
     struct Ended { int index; pid_t pid; int64 job_id; ForcedBy why; };
-    Ended ended[64];
+    Ended ended[max_executors_limit];
     int count = 0;
     LWLockAcquire(executor_pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < executor_pool->count; ++i) {
@@ -302,7 +302,7 @@ long force_overdue_stops() {
         slot.forced = why;
         // Under the lock: the executor leaves the run's SQL under it too.
         kill(slot.pid, SIGTERM);
-        if (count < 64) ended[count++] = {i, slot.pid, slot.job_id, why};
+        if (count < max_executors_limit) ended[count++] = {i, slot.pid, slot.job_id, why};
     }
     LWLockRelease(executor_pool->lock);
     for (int i = 0; i < count; ++i)

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/input_limits.hpp"
+#include "core/job_state.hpp"
 #include "core/status_payload.hpp"
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
@@ -39,15 +41,11 @@ namespace {
 
 constexpr const char* tranche_name = "pg_cadence publication";
 
-// Event and status names travel as small numbers.
-constexpr const char* event_names[] = {"scheduled", "running", "completed", "error", "fatal",
-                                       "canceled",  "paused",  "resumed",   "altered", "deleted"};
-constexpr int event_name_count = static_cast<int>(std::size(event_names));
-constexpr uint8 running_status = 1;
+// Event and status names travel as their index in core::event_names.
+constexpr uint8 running_status = static_cast<uint8>(core::JobStatus::running);
 
-int name_index(const std::string& name) {
-    for (int i = 0; i < event_name_count; ++i)
-        if (name == event_names[i]) return i;
+uint8 name_index(const std::string& name) {
+    if (auto index = core::event_index(name)) return static_cast<uint8>(*index);
     throw core::Error(core::ErrorKind::internal, "unknown job event \"" + name + "\"");
 }
 
@@ -62,7 +60,7 @@ struct RingEntry {
     bool publish;  // false when cadence.publish_status was off for the writer
     bool by_publisher;  // written by the scheduler itself, which knows its own changes
     int32 bulk_count;   // > 0: a bulk change of this many events, ids event_id..job_id
-    char queue[64];
+    char queue[core::max_queue_name_bytes + 1];
 };
 
 struct Ring {
@@ -288,7 +286,7 @@ Drained drain_and_publish() {
             if (!e.by_publisher) drained.job_ids.push_back(e.job_id);
             if (!e.publish) continue;
             events.push_back(core::StatusEvent{
-                e.event_id, e.job_id, event_names[e.event], event_names[e.status],
+                e.event_id, e.job_id, std::string(core::event_names[e.event]), std::string(core::event_names[e.status]),
                 e.attempt, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))),
                 to_instant(e.at, "event time")});
         }
@@ -382,8 +380,8 @@ void publish_event(int64 event_id, int64 job_id, const char* event, const char* 
     RingEntry entry{};
     entry.event_id = event_id;
     entry.job_id = job_id;
-    entry.event = static_cast<uint8>(name_index(event));
-    entry.status = static_cast<uint8>(name_index(status));
+    entry.event = name_index(event);
+    entry.status = name_index(status);
     entry.attempt = attempt;
     strlcpy(entry.queue, queue, sizeof(entry.queue));
     entry.at = at;

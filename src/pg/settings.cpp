@@ -73,7 +73,7 @@ void define_settings() {
             "cadence.max_executors", "Executor workers that run jobs whose body is SQL, all databases together.",
             "At most this many SQL runs execute at once in the cluster; each executor is a background "
             "worker counted in max_worker_processes, started when a run is due. 0 runs no SQL job.",
-            &max_executors, 4, 0, 64, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+            &max_executors, 4, 0, max_executors_limit, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
     DefineCustomIntVariable(
         "cadence.executor_idle_timeout", "How long an executor with nothing to run waits before it ends.",

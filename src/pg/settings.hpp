@@ -13,6 +13,8 @@ extern int max_databases;
 // cadence.max_executors: executor workers running at once, all databases together
 // (postmaster start only).
 extern int max_executors;
+// Its maximum: the executors' bookkeeping arrays are this long.
+inline constexpr int max_executors_limit = 64;
 // cadence.executor_idle_timeout: seconds an executor with nothing to run waits
 // before it ends (reloadable).
 extern int executor_idle_timeout;

@@ -127,6 +127,11 @@ FROM (VALUES
     (format('SELECT cadence.alter_job(%s, trigger => ''{"kind": "hourly"}'')', :r))
 ) AS s(stmt), LATERAL error_of(s.stmt) AS e;
 
+-- The longest queue name is 63 bytes (core::max_queue_name_bytes; 64 is refused
+-- above): the column says the same.
+SELECT pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid = 'cadence.jobs'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%queue%';
+
 -- A paused job cannot be claimed even when due.
 SELECT cadence.create_job('paused and due', cadence.once(now()), queue => 'p') AS pd \gset
 SELECT cadence.pause_job(:pd);
