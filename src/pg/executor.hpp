@@ -13,7 +13,7 @@
 // waiting database's scheduler takes its place: shares even out, and with fewer
 // places than databases they take turns run by run. A
 // committed cancel or delete of a run an executor holds interrupts its statement
-// (stop_runs_of); a run held by an executor that ended is recorded as lost by the
+// (stop_runs_ended_by); a run held by an executor that ended is recorded as lost by the
 // scheduler.
 #pragma once
 #include "pg/postgres.hpp"
@@ -49,9 +49,16 @@ void executor_counts(Oid database, int* executors, int* running) noexcept;
 // Ends every executor of `database` (SIGTERM).
 void stop_executors_of(Oid database) noexcept;
 
-// After a commit that gave these jobs (job id, event id) a status other than
-// running: interrupts the statements of executors running them, when the event
-// came after their claim. May not fail.
-void stop_runs_of(const std::vector<std::pair<int64, int64>>& ended) noexcept;
+// A committed change of a job's status, as the publisher hands it over.
+struct CommittedStatus {
+    int64 job_id;
+    int64 event_id;
+    bool running;  // the job's status after it is running
+};
+// The one place where a cancel, a delete or any other change stops a running SQL
+// job: after a commit, each executor running one of these jobs whose status is no
+// longer running, by an event after its claim, has its statement interrupted (and
+// is ended by force after cadence.run_stop_grace if its SQL goes on). May not fail.
+void stop_runs_ended_by(const std::vector<CommittedStatus>& changes) noexcept;
 
 }  // namespace cadence::pg

@@ -430,16 +430,17 @@ void stop_executors_of(Oid database) noexcept {
     LWLockRelease(executor_pool->lock);
 }
 
-void stop_runs_of(const std::vector<std::pair<int64, int64>>& ended) noexcept {
-    if (executor_pool == nullptr || ended.empty()) return;
+void stop_runs_ended_by(const std::vector<CommittedStatus>& changes) noexcept {
+    if (executor_pool == nullptr || changes.empty()) return;
     LWLockAcquire(executor_pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < executor_pool->count; ++i) {
         ExecutorSlot& slot = executor_pool->slots[i];
         if (slot.database != MyDatabaseId || slot.pid == 0 || slot.job_id == no_job) continue;
-        for (const auto& [job_id, event_id] : ended) {
-            // An event from before this run's claim (the previous run's end,
-            // committed just before it was claimed again) is not about this run.
-            if (job_id != slot.job_id || event_id <= slot.run_event_id) continue;
+        for (const CommittedStatus& change : changes) {
+            // Still running (a heartbeat, progress): nothing to stop. An event from
+            // before this run's claim (the previous run's end, committed just before
+            // it was claimed again) is not about this run.
+            if (change.running || change.job_id != slot.job_id || change.event_id <= slot.run_event_id) continue;
             if (!slot.stop_requested) slot.stop_requested_at = GetCurrentTimestamp();
             slot.stop_requested = true;
             // Under the lock: the executor leaves its SQL under it too, so the signal

@@ -140,10 +140,11 @@ int push_committed() noexcept {
     });
     // A run that is no longer running (canceled, deleted) stops its executor's statement.
     try {
-        std::vector<std::pair<int64, int64>> ended;
+        std::vector<CommittedStatus> changes;
+        changes.reserve(pending.size());
         for (const Pending& p : pending)
-            if (p.entry.status != running_status) ended.emplace_back(p.entry.job_id, p.entry.event_id);
-        stop_runs_of(ended);
+            changes.push_back({p.entry.job_id, p.entry.event_id, p.entry.status == running_status});
+        stop_runs_ended_by(changes);
     } catch (...) {
         // Out of memory: the executor finds out when it records the run, and rolls it back.
     }
