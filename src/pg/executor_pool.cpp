@@ -431,7 +431,10 @@ void stop_executors_of(Oid database) noexcept {
 }
 
 void stop_runs_ended_by(const std::vector<CommittedStatus>& changes) noexcept {
-    if (executor_pool == nullptr || changes.empty()) return;
+    // A commit whose changes all leave their job running (a claim) ends no run: no lock.
+    if (executor_pool == nullptr ||
+        std::none_of(changes.begin(), changes.end(), [](const CommittedStatus& c) { return !c.running; }))
+        return;
     LWLockAcquire(executor_pool->lock, LW_EXCLUSIVE);
     for (int i = 0; i < executor_pool->count; ++i) {
         ExecutorSlot& slot = executor_pool->slots[i];

@@ -299,7 +299,6 @@ Drained drain_and_publish() {
     }
     drained.overflowed = resync;
     drained.published = static_cast<int>(events.size());
-    drained.horizon = horizon;
     // While publication fails, each pass tries again (with the resync owed) until it works.
     bool horizon_moved = horizon > announced_horizon;
     if (events.empty() && ranges.empty() && !resync && !publication_failing && pending_wakes.empty() &&

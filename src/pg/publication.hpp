@@ -46,8 +46,6 @@ struct Drained {
     std::vector<std::pair<int64, int64>> bulk_ranges;
     bool overflowed = false;
     int published = 0;
-    // Every event id below it was published (or rolled back): see event_horizon.hpp.
-    int64 horizon = 0;
 };
 // Asks the next publication to wake the external workers of `queue` (NOTIFY
 // cadence_work): a run of theirs became due. Kept until a publication commits.
