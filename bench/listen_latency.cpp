@@ -11,7 +11,6 @@
 //
 // Usage: cadence_listen_bench --dsn DSN [--seconds N] [--probe-ms N]
 #include <libpq-fe.h>
-#include <nlohmann/json.hpp>
 #include <poll.h>
 
 #include <algorithm>
@@ -24,6 +23,7 @@
 #include <vector>
 
 #include "core/instant.hpp"
+#include "core/status_wire.hpp"
 
 namespace {
 
@@ -94,17 +94,14 @@ int main(int argc, char** argv) {
         auto now = std::chrono::system_clock::now();
         auto arrived = std::chrono::steady_clock::now();
         while (PGnotify* n = PQnotifies(conn)) {
-            for (const auto& m : nlohmann::json::parse(n->extra)) {
-                if (m["type"] == "resync") {
-                    ++resyncs;
-                    continue;
-                }
-                if (m["type"] != "status") continue;  // a horizon: no event of its own
-                if (auto probe = probes.find(m["job_id"].get<long long>()); probe != probes.end()) {
+            auto decoded = cadence::core::decode_status_notification(n->extra);
+            resyncs += decoded ? (decoded->resync ? 1 : 0) + decoded->ranges.size() : 1;
+            for (const auto& m : decoded ? decoded->events : std::vector<cadence::core::StatusEvent>{}) {
+                if (auto probe = probes.find(m.job_id); probe != probes.end()) {
                     probe_ms_delays.push_back(std::chrono::duration<double, std::milli>(arrived - probe->second).count());
                     probes.erase(probe);
                 }
-                auto at = cadence::core::parse_instant(m["at"].get<std::string>(), "at");
+                auto at = cadence::core::parse_instant(m.at, "at");
                 delays_ms.push_back(std::chrono::duration<double, std::milli>(now - at).count());
             }
             PQfreemem(n);

@@ -2,7 +2,7 @@
 
 namespace cadence::client {
 
-bool EventFilter::admit(const WatchEvent& event) {
+bool EventFilter::admit(const core::StatusEvent& event) {
     auto& seen = jobs_[event.job_id];
     if (event.event_id <= seen.last_event_id) return false;
     seen.last_event_id = event.event_id;

@@ -10,14 +10,14 @@
 #include <string>
 #include <unordered_map>
 
-#include "client/status_message.hpp"
+#include "core/status_wire.hpp"
 
 namespace cadence::client {
 
 class EventFilter {
 public:
     // Records the event and says whether it is new (to be printed).
-    bool admit(const WatchEvent& event);
+    bool admit(const core::StatusEvent& event);
 
     // Marks a job's events up to event_id as already handled without printing them.
     void seed(std::int64_t job_id, std::int64_t event_id);

@@ -58,6 +58,12 @@ using core::json_quote;  // see core/json_text.hpp
 // Content-Type by file extension; application/octet-stream when unknown.
 std::string content_type_for(std::string_view file_name);
 
+// The page's copy of the names (served as /status-names.js, not a file): the
+// statuses, every event name and those that end a job's stream, from
+// core/job_state.hpp, so that the page cannot drift from the extension.
+inline constexpr std::string_view status_names_path = "/status-names.js";
+std::string status_names_script();
+
 // The relative file a static request names: "/" -> "index.html", "/app.js" ->
 // "app.js". nullopt for anything that could leave the directory (".." segments,
 // backslashes, NUL) or name a hidden file.

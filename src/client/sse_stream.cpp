@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "client/event_rows.hpp"
 #include "client/serve_http.hpp"
+#include "core/job_state.hpp"
 
 namespace cadence::client {
 
 namespace asio = boost::asio;
-using serve::StreamEvent;
+using serve::EncodedEvent;
 
 namespace {
 
@@ -18,26 +20,6 @@ namespace {
 constexpr std::size_t max_backlog_bytes = 4 << 20;
 // Replays read the log in pages of this many events.
 constexpr int replay_page_rows = 5000;
-
-// The columns every stream query returns, in StreamEvent order. `at` is formatted
-// like the NOTIFY payload (UTC, trailing zeros of the fraction dropped).
-constexpr const char* event_columns =
-    "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(e.queue, j.queue, ''), "
-    "rtrim(rtrim(to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0'), '.') "
-    "|| 'Z'";
-
-std::optional<StreamEvent> event_from_row(const std::vector<std::optional<std::string>>& row) {
-    if (row.size() < 7 || !row[0] || !row[1]) return std::nullopt;
-    StreamEvent e;
-    e.event_id = std::stoll(*row[0]);
-    e.job_id = std::stoll(*row[1]);
-    e.event = row[2].value_or("");
-    e.status = row[3].value_or("");
-    e.attempt = row[4] ? std::stoi(*row[4]) : 0;
-    e.queue = row[5].value_or("");
-    e.at = row[6].value_or("");
-    return e;
-}
 
 std::string json_response(int status, const std::string& reason, const std::string& body) {
     return "HTTP/1.1 " + std::to_string(status) + " " + reason +
@@ -64,7 +46,7 @@ void SseStream::start() {
     hub_.subscribe(shared_from_this());
     auto self = shared_from_this();
     auto done = [self](PgOutcome outcome) { self->started(std::move(outcome)); };
-    std::string columns = event_columns;
+    std::string columns(event_columns);
     if (request_.job_id && !request_.last_event_id) {
         // The job's current state, as the event that set it.
         pool_.query("SELECT " + columns +
@@ -123,7 +105,7 @@ void SseStream::started(PgOutcome outcome) {
     if (request_.job_id && !request_.last_event_id) found = !outcome.rows.empty();
     else if (request_.job_id) found = outcome.scalar() == std::optional<std::string>("t");
     if (found && request_.job_id && request_.last_event_id &&
-        serve::ends_job_stream(outcome.rows[0][1].value_or("")) &&
+        core::ends_job_stream(outcome.rows[0][1].value_or("")) &&
         (!request_.follow || outcome.rows[0][1] == std::optional<std::string>("deleted")) &&
         outcome.rows[0][2] == std::optional<std::string>("f")) {
         // The client saw the end already. 204 tells an EventSource not to reconnect.
@@ -160,9 +142,7 @@ void SseStream::replay() {
 
 void SseStream::replay_page() {
     busy_ = true;
-    std::string sql = std::string("SELECT ") + event_columns +
-                      " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id "
-                      "WHERE e.id > $1";
+    std::string sql = "SELECT " + std::string(event_columns) + std::string(events_from) + " WHERE e.id > $1";
     std::vector<std::optional<std::string>> params{std::to_string(replay_cursor_)};
     if (request_.job_id) {
         sql += " AND e.job_id = $2";
@@ -197,23 +177,24 @@ void SseStream::replayed(PgOutcome outcome) {
 
 void SseStream::emit_rows(const Rows& rows) {
     for (const auto& row : rows)
-        if (auto e = event_from_row(row)) emit(*e);
+        if (auto e = event_from_row(row)) emit(EncodedEvent(std::move(*e)));
 }
 
-void SseStream::emit(const StreamEvent& e) {
+void SseStream::emit(const EncodedEvent& encoded) {
+    const core::StatusEvent& e = encoded.event;
     if (finishing_ || closed_) return;
     if (request_.job_id) {
         // One job's events commit, and are published, in id order: older ones are duplicates.
         if (e.job_id != *request_.job_id || e.event_id <= job_last_sent_) return;
         job_last_sent_ = e.event_id;
-        write(serve::sse_message(e));
-        if (serve::ends_job_stream(e.status) && (!request_.follow || e.status == "deleted")) finish();
+        write(serve::sse_message(encoded));
+        if (core::ends_job_stream(e.status) && (!request_.follow || e.status == core::deleted_status)) finish();
         return;
     }
     // Another queue's events count as handled too: a replay would skip them anyway.
     if (!position_.accept(e.event_id)) return;
     if (request_.queue && e.queue != *request_.queue) return;
-    write(serve::sse_message(e, position_.encode()));
+    write(serve::sse_message(encoded, position_.encode()));
 }
 
 void SseStream::drain_pending() {
@@ -241,7 +222,7 @@ void SseStream::on_horizon(std::int64_t horizon) {
     position_.advance(horizon);
 }
 
-void SseStream::on_events(const std::vector<StreamEvent>& events) {
+void SseStream::on_events(const std::vector<EncodedEvent>& events) {
     if (busy_) {
         pending_.insert(pending_.end(), events.begin(), events.end());
         return;

@@ -44,7 +44,7 @@ public:
     // Subscribes, reads the starting point, then answers (404/503 JSON, or the stream).
     void start();
 
-    void on_events(const std::vector<serve::StreamEvent>& events) override;
+    void on_events(const std::vector<serve::EncodedEvent>& events) override;
     void on_horizon(std::int64_t horizon) override;
     void on_resync() override;
     void on_shutdown() override;
@@ -59,7 +59,7 @@ private:
     void replay_page();
     void replayed(PgOutcome outcome);
     void emit_rows(const Rows& rows);
-    void emit(const serve::StreamEvent& event);
+    void emit(const serve::EncodedEvent& event);
     void drain_pending();
     void write(std::string text);
     void write_next();
@@ -85,7 +85,7 @@ private:
     bool resync_wanted_ = false;  // a resync came while busy
     bool finishing_ = false;
     bool closed_ = false;
-    std::vector<serve::StreamEvent> pending_;
+    std::vector<serve::EncodedEvent> pending_;
     char peer_byte_ = 0;
 };
 

@@ -13,6 +13,8 @@ namespace fs = std::filesystem;
 StaticFiles::StaticFiles(std::string root) : root_(std::move(root)) {}
 
 HttpReply StaticFiles::serve(const std::string& path) const {
+    if (path == serve::status_names_path)
+        return {200, serve::status_names_script(), serve::content_type_for("status-names.js")};
     auto relative = serve::static_file_for(path);
     if (!relative) return error_reply(404, "not found");
     std::error_code error;

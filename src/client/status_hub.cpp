@@ -11,8 +11,7 @@
 namespace cadence::client {
 
 namespace asio = boost::asio;
-using serve::StatusNotification;
-using serve::StreamEvent;
+using core::StatusNotification;
 
 StatusHub::StatusHub(asio::io_context& io, PgPool& pool, std::string dsn)
     : io_(io),
@@ -132,7 +131,7 @@ void StatusHub::on_readable() {
         was_connected_ = true;
     }
     while (PGnotify* notify = PQnotifies(conn_)) {
-        auto parsed = serve::parse_status_notification(notify->extra);
+        auto parsed = core::decode_status_notification(notify->extra);
         int sender = notify->be_pid;
         PQfreemem(notify);
         if (!parsed) {
@@ -264,7 +263,7 @@ void StatusHub::dispatch_next() {
                     // Cannot tell which are visible: the streams replay from the log.
                     conclude(notification, true);
                 } else {
-                    std::vector<StreamEvent> visible;
+                    std::vector<core::StatusEvent> visible;
                     for (const auto& e : notification.events)
                         for (const auto& row : outcome.rows)
                             if (row[0] && *row[0] == std::to_string(e.event_id)) {
@@ -290,10 +289,10 @@ std::vector<std::shared_ptr<StatusSubscriber>> StatusHub::live_subscribers() con
     return live;
 }
 
-void StatusHub::deliver(std::vector<StreamEvent>& events) {
-    if (events.empty()) return;
+void StatusHub::deliver(const std::vector<core::StatusEvent>& raw) {
+    if (raw.empty()) return;
     // Each event's JSON once, not once per stream.
-    for (auto& e : events) e.json = serve::event_json(e);
+    std::vector<serve::EncodedEvent> events(raw.begin(), raw.end());
     auto live = live_subscribers();
     fan_out_.run(live.size(), [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) live[i]->on_events(events);

@@ -32,7 +32,7 @@ public:
     // Called on one of the fan-out's threads (several subscribers at once, each by
     // one thread, while the event loop waits): it may write to its own socket and
     // unsubscribe, and must touch nothing shared.
-    virtual void on_events(const std::vector<serve::StreamEvent>& events) = 0;
+    virtual void on_events(const std::vector<serve::EncodedEvent>& events) = 0;
     // Some events may have been missed: replay from the log.
     virtual void on_resync() = 0;
     // Every event id below `horizon` has been published: it came after those
@@ -76,16 +76,16 @@ private:
     void check_visibility();
     struct Received {
         int sender_pid;
-        serve::StatusNotification notification;
+        core::StatusNotification notification;
     };
     void enqueue(Received received);
     void learn_publisher(int sender_pid);
     void dispatch_next();
-    void deliver(std::vector<serve::StreamEvent>& events);
+    void deliver(const std::vector<core::StatusEvent>& events);
     std::vector<std::shared_ptr<StatusSubscriber>> live_subscribers() const;
     void resync_all();
     // Ends a notification's handling: its resync, then its horizon.
-    void conclude(const serve::StatusNotification& notification, bool resync);
+    void conclude(const core::StatusNotification& notification, bool resync);
 
     boost::asio::io_context& io_;
     PgPool& pool_;

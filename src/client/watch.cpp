@@ -15,11 +15,12 @@
 #include "client/backoff.hpp"
 #include "client/connection.hpp"
 #include "client/event_filter.hpp"
-#include "client/status_message.hpp"
-#include "client/stream_position.hpp"
-#include "client/stop_signal.hpp"
-#include "core/instant.hpp"
+#include "client/event_rows.hpp"
 #include "client/publisher_check.hpp"
+#include "client/stop_signal.hpp"
+#include "client/stream_position.hpp"
+#include "core/job_state.hpp"
+#include "core/status_wire.hpp"
 
 namespace cadence::client {
 
@@ -40,32 +41,29 @@ const std::vector<std::pair<std::string, std::string>> connection_defaults = {
     {"keepalives_count", "3"},
 };
 
-// The columns every event query selects, in WatchEvent's order: id, job_id,
-// event, status, attempt, queue (the event's own, as published; for an event
-// written by 0.1.0, the job's if it still exists), at in microseconds.
-constexpr const char* event_columns =
-    "e.id, e.job_id, e.event, e.status, e.attempt, coalesce(e.queue, j.queue), "
-    "(extract(epoch FROM e.at) * 1000000)::bigint";
 // Events from the log, with their job where it still exists: add a WHERE.
-const std::string select_events = std::string("SELECT ") + event_columns +
-                                  " FROM cadence.job_events e LEFT JOIN cadence.jobs j ON j.id = e.job_id";
+const std::string select_events = "SELECT " + std::string(event_columns) + std::string(events_from);
 
 class ConnectionLost : public ClientError {
 public:
     using ClientError::ClientError;
 };
 
-WatchEvent event_from_row(const Result& rows, int row) {
-    WatchEvent e;
-    e.event_id = std::stoll(rows.value(row, 0));
-    e.job_id = std::stoll(rows.value(row, 1));
-    e.event = rows.value(row, 2);
-    e.status = rows.value(row, 3);
-    e.attempt = std::stoi(rows.value(row, 4));
-    if (!rows.is_null(row, 5)) e.queue = rows.value(row, 5);
-    // Formatted like the publisher's "at", so replayed and notified lines agree.
-    e.at = core::format_instant(core::instant_from_unix_micros(std::stoll(rows.value(row, 6))));
-    return e;
+// The event in a row of a select_events query.
+core::StatusEvent event_at(const Result& rows, int row) {
+    std::vector<std::optional<std::string>> values;
+    for (int column = 0; column < 7; ++column)
+        values.push_back(rows.is_null(row, column) ? std::nullopt : std::optional(rows.value(row, column)));
+    auto event = event_from_row(values);
+    if (!event) throw ClientError("cadence.job_events returned a row without an event id, job or time");
+    return *event;
+}
+
+// A payload, shortened for messages: it may be nearly 8000 bytes.
+std::string excerpt(std::string_view payload) {
+    constexpr std::size_t limit = 200;
+    if (payload.size() <= limit) return std::string(payload);
+    return std::string(payload.substr(0, limit)) + "...";
 }
 
 class Watcher {
@@ -153,7 +151,7 @@ private:
                               "JOIN cadence.job_events e ON e.id = s.event_id WHERE j.id = $1",
                           {id});
         if (rows.rows() == 1) {
-            auto current = event_from_row(rows, 0);
+            auto current = event_at(rows, 0);
             filter_.admit(current);
             print(current, rows.value(0, 7));
             return;
@@ -161,7 +159,7 @@ private:
         // Deleted already: its final event is still in the log.
         auto last = query(select_events + " WHERE e.job_id = $1 ORDER BY e.id DESC LIMIT 1", {id});
         if (last.rows() == 1 && last.value(0, 3) == "deleted") {
-            auto deleted = event_from_row(last, 0);
+            auto deleted = event_at(last, 0);
             filter_.admit(deleted);
             print(deleted, std::nullopt);
             return;
@@ -177,7 +175,7 @@ private:
     void replay_range(std::int64_t first, std::int64_t last) {
         auto rows = query(select_events + " WHERE e.id BETWEEN $1 AND $2 ORDER BY e.id",
                           {std::to_string(first), std::to_string(last)});
-        for (int r = 0; r < rows.rows() && !finished_; ++r) handle(event_from_row(rows, r));
+        for (int r = 0; r < rows.rows() && !finished_; ++r) handle(event_at(rows, r));
     }
 
     // Reads from the event log what notifications may not have brought; returns
@@ -204,7 +202,7 @@ private:
         }
         int printed = 0;
         for (int r = 0; r < rows->rows() && !finished_; ++r)
-            printed += handle(event_from_row(*rows, r)) ? 1 : 0;
+            printed += handle(event_at(*rows, r)) ? 1 : 0;
         return printed;
     }
 
@@ -250,16 +248,15 @@ private:
     void handle_notification(const Notification& notification) {
         if (notification.channel != channel) return;
         if (!from_publisher(notification)) return;
-        StatusNotification message;
-        try {
-            message = parse_status_notification(notification.payload);
-        } catch (const PayloadError& e) {
+        auto decoded = core::decode_status_notification(notification.payload);
+        if (!decoded) {
             // Whatever it held is in the event log.
-            std::cerr << "cadence watch: ignoring a " << channel << " " << e.what()
-                      << "; replaying from cadence.job_events\n";
+            std::cerr << "cadence watch: ignoring a " << channel << " notification whose payload is not a JSON array: "
+                      << excerpt(notification.payload) << "; replaying from cadence.job_events\n";
             replay();
             return;
         }
+        auto& message = *decoded;
         for (auto& event : message.events) {
             if (finished_) return;
             handle(std::move(event));
@@ -272,7 +269,7 @@ private:
     }
 
     // Prints the event if it is watched and new; says whether it did.
-    bool handle(WatchEvent event) {
+    bool handle(core::StatusEvent event) {
         // Each event once, whatever order ids committed in (a job stream has its
         // job's order, which the filter keeps).
         if (target_.kind != WatchTarget::Kind::job && !position_.accept(event.event_id)) return false;
@@ -283,10 +280,10 @@ private:
     }
 
     // Prints an event the filter admitted.
-    void print(const WatchEvent& event, const std::optional<std::string>& name) {
-        out_ << format_event_line(event, name) << '\n' << std::flush;
-        if (target_.kind == WatchTarget::Kind::job && is_final_status(event.status) &&
-            (!options_.follow || event.status == "deleted"))
+    void print(const core::StatusEvent& event, const std::optional<std::string>& name) {
+        out_ << core::status_event_json(event, name) << '\n' << std::flush;
+        if (target_.kind == WatchTarget::Kind::job && core::ends_job_stream(event.status) &&
+            (!options_.follow || event.status == core::deleted_status))
             finished_ = true;
     }
 

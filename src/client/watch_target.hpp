@@ -1,12 +1,11 @@
-// What `cadence watch` follows: one job, one queue, or every job; and when a
-// followed job has reached its end.
+// What `cadence watch` follows: one job, one queue, or every job.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "client/status_message.hpp"
+#include "core/status_wire.hpp"
 
 namespace cadence::client {
 
@@ -22,12 +21,7 @@ struct WatchTarget {
 
     // Whether an event belongs to what is watched. An event whose queue is
     // unknown never matches a queue.
-    bool matches(const WatchEvent& event) const;
+    bool matches(const core::StatusEvent& event) const;
 };
-
-// Whether `watch --job` stops after a status: completed, fatal, canceled or
-// deleted. `error` is not an end: the scheduler retries it (or, once attempts
-// are used up, the run is fatal instead), and a periodic job fires again.
-bool is_final_status(std::string_view status);
 
 }  // namespace cadence::client

@@ -1,6 +1,7 @@
 #include "core/error.hpp"
 
 #include <utility>
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

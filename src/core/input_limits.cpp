@@ -1,4 +1,5 @@
 #include "core/input_limits.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

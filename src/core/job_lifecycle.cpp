@@ -211,6 +211,7 @@ LifecycleResult apply_action(const JobRow& job, const ActionInput& input) {
 }  // namespace cadence::core
 
 #include "core/json_text.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

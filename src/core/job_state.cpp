@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/error.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 
@@ -56,6 +57,12 @@ std::optional<std::size_t> event_index(std::string_view name) noexcept {
 
 bool is_terminal(JobStatus status) noexcept {
     return status != JobStatus::scheduled && status != JobStatus::running;
+}
+
+bool ends_job_stream(std::string_view status) noexcept {
+    if (status == deleted_status) return true;
+    auto parsed = parse_status(status);
+    return parsed && is_terminal(*parsed) && *parsed != JobStatus::error;
 }
 
 std::string_view to_string(JobAction action) noexcept {

@@ -5,10 +5,9 @@
 //   scheduled -> canceled;  error -> scheduled (retry);  terminal -> scheduled (fire, run now)
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,11 +26,18 @@ inline constexpr std::array<std::string_view, 10> event_names = {
 // The index of an event name in event_names, or nullopt.
 std::optional<std::size_t> event_index(std::string_view name) noexcept;
 
+// The status a deleted job's last event leaves.
+inline constexpr std::string_view deleted_status = event_names[9];
+
 std::string_view to_string(JobStatus status) noexcept;
 std::optional<JobStatus> parse_status(std::string_view text) noexcept;
 
 // completed, error, fatal and canceled: no run is pending or in progress.
 bool is_terminal(JobStatus status) noexcept;
+
+// completed, fatal, canceled or deleted: a watch or stream of one job ends on it
+// (error does not: a retry follows, or a fatal).
+bool ends_job_stream(std::string_view status) noexcept;
 
 enum class JobAction {
     claim,          // a worker takes a due scheduled run

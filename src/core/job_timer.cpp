@@ -1,4 +1,5 @@
 #include "core/job_timer.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

@@ -1,6 +1,7 @@
 #include "core/json_text.hpp"
 
 #include <nlohmann/json.hpp>
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "core/error.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

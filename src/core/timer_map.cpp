@@ -1,6 +1,7 @@
 #include "core/timer_map.hpp"
 
 #include <stdexcept>
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

@@ -9,6 +9,7 @@
 #include "core/cron_schedule.hpp"
 #include "core/error.hpp"
 #include "core/time_zone.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 namespace cadence::core {
 

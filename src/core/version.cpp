@@ -1,4 +1,5 @@
 #include "core/version.hpp"
+#include "core/pure_cpp.hpp"  // last: refuses PostgreSQL headers above
 
 #ifndef CADENCE_VERSION
 #error "CADENCE_VERSION must be defined by the build (from pg_cadence.control)"

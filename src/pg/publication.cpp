@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "core/input_limits.hpp"
 #include "core/job_state.hpp"
-#include "core/status_payload.hpp"
+#include "core/status_wire.hpp"
 #include "pg/boundary.hpp"
 #include "pg/convert.hpp"
 #include "pg/event_horizon.hpp"
@@ -289,7 +289,7 @@ Drained drain_and_publish() {
             events.push_back(core::StatusEvent{
                 e.event_id, e.job_id, std::string(core::event_names[e.event]), std::string(core::event_names[e.status]),
                 e.attempt, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))),
-                to_instant(e.at, "event time")});
+                core::format_instant(to_instant(e.at, "event time"))});
         }
         if (!empty_now) continue;
         // Everything pushed before the bound was read is drained now.

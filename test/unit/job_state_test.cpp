@@ -43,6 +43,13 @@ TEST(JobState, TerminalStates) {
     for (JobStatus s : {completed, error, fatal, canceled}) EXPECT_TRUE(is_terminal(s));
 }
 
+TEST(JobState, AStreamOfOneJobEndsOnCompletedFatalCanceledOrDeleted) {
+    for (auto s : {"completed", "fatal", "canceled", "deleted"}) EXPECT_TRUE(ends_job_stream(s)) << s;
+    // error is followed by a retry or a fatal; paused and the rest are events, not statuses.
+    for (auto s : {"scheduled", "running", "error", "paused", "altered", ""}) EXPECT_FALSE(ends_job_stream(s)) << s;
+    EXPECT_EQ(deleted_status, "deleted");
+}
+
 TEST(JobState, ClaimTakesAScheduledRun) {
     EXPECT_THAT(transition(state(scheduled, 2), JobAction::claim, "w1"),
                 ElementsAre(JobStep{running, 2}));
