@@ -1,5 +1,6 @@
-// Calls as the caller: what every public API function is (cadence.create_job,
-// claim, cancel_job, ...; api.sql names this file's symbol for each).
+// Calls as the caller: the work of every public API function (cadence.create_job,
+// claim, cancel_job, ...: api.sql declares each as cadence_call_as_caller, and
+// sql_api.cpp hands it here).
 //
 // A SECURITY DEFINER function cannot tell who called it: PostgreSQL keeps the
 // caller's role only on its own C stack. So the public functions are ordinary C
@@ -18,6 +19,7 @@
 #include "pg/settings.hpp"
 #include "pg/text.hpp"
 #include "pg/version_check.hpp"
+#include "pg/call_as_caller.hpp"
 
 extern "C" {
 #include "access/detoast.h"
@@ -164,8 +166,9 @@ Datum invoke(FunctionCallInfo call, FunctionCallInfo fcinfo);
 
 }  // namespace
 
-// Every public API function: calls its internal twin with the caller's role id.
-CADENCE_SQL_FUNCTION(cadence_call_as_caller) {
+namespace cadence::pg {
+
+Datum call_as_caller(FunctionCallInfo fcinfo) {
     cadence::pg::require_matching_extension_version();
     auto* twin = static_cast<InternalTwin*>(fcinfo->flinfo->fn_extra);
     if (twin == nullptr) {
@@ -197,9 +200,7 @@ CADENCE_SQL_FUNCTION(cadence_call_as_caller) {
     }
 }
 
-// The same under the name 0.1.0's SQL objects use, until ALTER EXTENSION UPDATE
-// replaces them.
-CADENCE_SQL_FUNCTION(cadence_gateway) { return cadence_call_as_caller_body(fcinfo); }
+}  // namespace cadence::pg
 
 namespace {
 

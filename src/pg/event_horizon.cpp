@@ -142,15 +142,3 @@ int64 settled_horizon() {
 
 using namespace cadence;
 
-// cadence._next_event_id(sequence regclass) RETURNS bigint: the id of a new row of
-// cadence.job_events (see event_horizon.hpp).
-CADENCE_SQL_FUNCTION(cadence_next_event_id) {
-    Oid sequence = PG_GETARG_OID(0);
-    PG_RETURN_INT64(pg::next_event_id(sequence));
-}
-
-// cadence.status_horizon() RETURNS bigint: every event with a smaller id is
-// committed or rolled back (see docs/status-positions.md).
-CADENCE_SQL_FUNCTION(cadence_status_horizon) {
-    return pg::pg_guard([&]() noexcept { return Int64GetDatum(pg::settled_horizon()); });
-}

@@ -357,6 +357,7 @@ Drained drain_and_publish() {
     return drained;
 }
 
+
 }  // namespace cadence::pg
 
 using namespace cadence;
@@ -390,33 +391,12 @@ void publish_event(int64 event_id, int64 job_id, const char* event, const char* 
     pending.push_back(Pending{entry, GetCurrentSubTransactionId()});
 }
 
+void publish_event_args(FunctionCallInfo fcinfo) {
+    std::string event = text_arg(fcinfo, 2);
+    std::string status = text_arg(fcinfo, 3);
+    std::string queue = PG_ARGISNULL(5) ? std::string() : text_arg(fcinfo, 5);
+    publish_event(PG_GETARG_INT64(0), PG_GETARG_INT64(1), event.c_str(), status.c_str(), PG_GETARG_INT32(4),
+                  queue.c_str(), PG_GETARG_TIMESTAMPTZ(6));
+}
+
 }  // namespace cadence::pg
-
-namespace {
-
-// Queues the event in the arguments (event_id, job_id, event, status, attempt,
-// queue, at) for publication when (and if) the current transaction commits.
-void queue_for_publication(FunctionCallInfo fcinfo) {
-    std::string event = pg::text_arg(fcinfo, 2);
-    std::string status = pg::text_arg(fcinfo, 3);
-    std::string queue = PG_ARGISNULL(5) ? std::string() : pg::text_arg(fcinfo, 5);
-    pg::publish_event(PG_GETARG_INT64(0), PG_GETARG_INT64(1), event.c_str(), status.c_str(),
-                      PG_GETARG_INT32(4), queue.c_str(), PG_GETARG_TIMESTAMPTZ(6));
-}
-
-}  // namespace
-
-// cadence._publish(event_id, job_id, event, status, attempt, queue, at) (0.1.0):
-// queues an event for publication at commit.
-CADENCE_SQL_FUNCTION(cadence_publish) {
-    queue_for_publication(fcinfo);
-    PG_RETURN_VOID();
-}
-
-// cadence._publish_event(event_id, job_id, event, status, attempt, queue, at)
-// RETURNS bigint: the same, returning the event id, so that an INSERT into the
-// event log can publish each row it writes in its RETURNING list.
-CADENCE_SQL_FUNCTION(cadence_publish_event) {
-    queue_for_publication(fcinfo);
-    PG_RETURN_INT64(PG_GETARG_INT64(0));
-}

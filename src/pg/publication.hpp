@@ -26,6 +26,9 @@ void request_publication_shmem();
 // commits. C++: call it outside pg_guard.
 void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
                    const char* queue, TimestampTz at);
+// The same with the arguments of cadence._publish_event: (event_id, job_id, event,
+// status, attempt, queue, at).
+void publish_event_args(FunctionCallInfo fcinfo);
 
 // Makes sure this backend hands its events to the publisher at commit (and lets go
 // of its event floor, see event_horizon.hpp, at the end of the transaction).

@@ -159,10 +159,10 @@ std::string text_column(HeapTuple tuple, TupleDesc desc, int n) {
 
 }  // namespace
 
-// cadence._transit(caller oid, action text, ids bigint[], worker text, details jsonb[],
-// lease interval, progress real, refuse boolean) RETURNS SETOF (job_id, status,
-// attempt, kind, queue, run_at, fire_time, lease_expires_at, timer_at, timer_kind, refused)
-CADENCE_SQL_FUNCTION(cadence_transit) {
+namespace cadence::pg {
+
+// The arguments and result of cadence._transit: see sql_lifecycle.cpp.
+Datum transit(FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(1) || PG_ARGISNULL(7))
         throw core::Error(core::ErrorKind::internal, "cadence._transit: null argument");
     const bool has_caller = !PG_ARGISNULL(0);
@@ -510,3 +510,5 @@ CADENCE_SQL_FUNCTION(cadence_transit) {
     }
     return (Datum)0;
 }
+
+}  // namespace cadence::pg

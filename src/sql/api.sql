@@ -1,5 +1,6 @@
 -------------------------------------------------------------------------------
--- The public API. Each is cadence_call_as_caller (src/pg/call_as_caller.cpp),
+-- The public API. Each is cadence_call_as_caller (src/pg/sql_api.cpp, its work in
+-- src/pg/call_as_caller.cpp),
 -- which calls the internal function cadence._<name>(caller, ...) with the role
 -- that called it, after bounding its inputs.
 -------------------------------------------------------------------------------

@@ -130,8 +130,9 @@ BEGIN
     IF queue = '' THEN
         RAISE EXCEPTION 'queue name must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF octet_length(queue) > 63 THEN
-        RAISE EXCEPTION 'queue name is % bytes, more than the 63 a queue name may have', octet_length(queue)
+    IF octet_length(queue) > cadence._max_queue_name_bytes() THEN
+        RAISE EXCEPTION 'queue name is % bytes, more than the % a queue name may have', octet_length(queue),
+                        cadence._max_queue_name_bytes()
             USING ERRCODE = 'string_data_right_truncation';
     END IF;
     IF max_attempts < 1 THEN
@@ -265,7 +266,7 @@ END $$;
 
 -------------------------------------------------------------------------------
 -- The internal twins of the public API. Each public function is a C function
--- (cadence_call_as_caller, src/pg/call_as_caller.cpp)
+-- (cadence_call_as_caller, src/pg/sql_api.cpp and call_as_caller.cpp)
 -- that calls cadence._<name>(caller, ...) with the exact role that called it;
 -- these run as the extension's owner with a fixed search_path and check that
 -- caller. The helpers they use run only inside them, under that search_path, so

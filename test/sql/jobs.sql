@@ -127,10 +127,14 @@ FROM (VALUES
     (format('SELECT cadence.alter_job(%s, trigger => ''{"kind": "hourly"}'')', :r))
 ) AS s(stmt), LATERAL error_of(s.stmt) AS e;
 
--- The longest queue name is 63 bytes (core::max_queue_name_bytes; 64 is refused
--- above): the column says the same.
+-- The longest queue name is 63 bytes (64 is refused above), one number in one
+-- place (core::max_queue_name_bytes): the column's check asks the library too.
+SELECT cadence._max_queue_name_bytes();
 SELECT pg_get_constraintdef(oid) FROM pg_constraint
 WHERE conrelid = 'cadence.jobs'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%queue%';
+SELECT code, message FROM error_of($$
+    INSERT INTO cadence.jobs (id, name, queue, kind, payload, trigger, owner, max_attempts, backoff, created_at)
+    VALUES (1000000, 'x', repeat('q', 64), 'external', '{}', '{}', 10, 1, '1s', now())$$);
 
 -- A paused job cannot be claimed even when due.
 SELECT cadence.create_job('paused and due', cadence.once(now()), queue => 'p') AS pd \gset

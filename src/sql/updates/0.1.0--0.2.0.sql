@@ -21,6 +21,13 @@ DROP FUNCTION cadence._executor_claim(text, text[], int[]);
 -- Internal twins that change language (sql -> plpgsql) are replaced in place by
 -- CREATE OR REPLACE; their signatures stay.
 
+-- The longest queue name is the library's number (core::max_queue_name_bytes),
+-- not a literal of its own.
+CREATE FUNCTION cadence._max_queue_name_bytes() RETURNS int
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'cadence_max_queue_name_bytes';
+ALTER TABLE cadence.jobs DROP CONSTRAINT jobs_queue_check,
+    ADD CONSTRAINT jobs_queue_check CHECK (queue <> '' AND octet_length(queue) <= cadence._max_queue_name_bytes());
+
 -- Each event records its job's queue, so that a job's last events (deleted
 -- included) can be published and replayed with it. Events written by 0.1.0 take
 -- the queue their job has now; those of jobs deleted before the update have none.

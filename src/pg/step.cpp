@@ -1,5 +1,5 @@
-// cadence._step: the job lifecycle (src/core/job_lifecycle.cpp) as a SQL function
-// that cadence._transit calls for each job of a batch. It reads a job's row and
+// cadence._step's work (sql_lifecycle.cpp declares it): the job lifecycle
+// (src/core/job_lifecycle.cpp) on one job's row, for new jobs. It reads a job's row and
 // returns one row per event to append, each with the job's row after it.
 #include "pg/postgres.hpp"
 
@@ -44,6 +44,11 @@ core::ActionInput action_input(FunctionCallInfo fcinfo, core::LifecycleAction ac
     return input;
 }
 
+core::Trigger trigger_arg(FunctionCallInfo fcinfo, int n) {
+    Jsonb* descriptor = pg_guard([&]() noexcept { return PG_GETARG_JSONB_P(n); });
+    return core::parse_trigger(jsonb_text(descriptor));
+}
+
 }  // namespace cadence::pg
 
 namespace {
@@ -81,7 +86,9 @@ struct OutRow {
 //   max_attempts, paused, kind, holder, run_at, fire_time, fire_base, row_lease,
 //   lease_expires_at, heartbeat_at, row_progress, timer_at, timer_kind, trigger,
 //   created_at, backoff, refuse) RETURNS SETOF record (see src/sql/lifecycle.sql)
-CADENCE_SQL_FUNCTION(cadence_step) {
+namespace cadence::pg {
+
+Datum step(FunctionCallInfo fcinfo) {
     for (int i : {0, 4, 6, 7, 8, 9, 20, 21, 22, 23})
         if (PG_ARGISNULL(i)) throw core::Error(core::ErrorKind::internal, "cadence._step: null argument");
     std::string action_text = pg::text_arg(fcinfo, 0);
@@ -213,3 +220,5 @@ CADENCE_SQL_FUNCTION(cadence_step) {
     });
     return (Datum)0;
 }
+
+}  // namespace cadence::pg
