@@ -11,12 +11,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 N=${1:-1000000}
 
-start_benchmark_cluster "shared_buffers = 1GB
-max_wal_size = 8GB
-checkpoint_timeout = 30min"
-PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
-$PSQL -c "CREATE EXTENSION pg_cadence"
 source "$(dirname "${BASH_SOURCE[0]}")/scheduler_common.sh"
+start_scheduler_cluster
+$PSQL -c "CREATE EXTENSION pg_cadence"
 
 anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 now_ms() { date +%s%3N; }

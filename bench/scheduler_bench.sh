@@ -19,13 +19,9 @@ PERIOD=${1:-60}
 SIZES=${2:-"1000 10000 100000 1000000"}
 WINDOW=${3:-$PERIOD}
 
-start_benchmark_cluster "shared_buffers = 1GB
-max_wal_size = 8GB
-checkpoint_timeout = 30min"
-PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
-$PSQL -c "CREATE EXTENSION pg_cadence"
-
 source "$(dirname "${BASH_SOURCE[0]}")/scheduler_common.sh"
+start_scheduler_cluster
+$PSQL -c "CREATE EXTENSION pg_cadence"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 switches() { awk '/ctxt_switches/ {s += $2} END {print s}' "/proc/$1/status"; }

@@ -1,4 +1,14 @@
-# Shared by the scheduler benchmarks (sourced after start_benchmark_cluster and PSQL).
+# Shared by the scheduler benchmarks (sourced after scripts/lib/common.sh).
+
+# start_scheduler_cluster [SETTINGS]: a throwaway cluster sized for a million
+# timers (and SETTINGS, postgresql.conf lines), and PSQL to reach it.
+start_scheduler_cluster() {
+    start_benchmark_cluster "shared_buffers = 1GB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+${1:-}"
+    PSQL="$PG_BINDIR/psql -X -q -At -v ON_ERROR_STOP=1"
+}
 
 restart() {
     as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null

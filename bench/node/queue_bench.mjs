@@ -165,6 +165,8 @@ class StatusListener {
                 this.resyncsByPhase.set(this.phase, (this.resyncsByPhase.get(this.phase) ?? 0) + 1);
                 continue;
             }
+            // Every event id below `below` is published or rolled back (docs/status-positions.md).
+            if (x?.type === "horizon" && Number.isInteger(x.below)) continue;
             if (x?.type !== "status") {
                 this.unparsable++;
                 continue;
@@ -285,38 +287,37 @@ function finished(st, w, count, claimSentAt) {
     st.lastDone = t;
 }
 
+// Claims with `claim` until N jobs are claimed; `finish(rows)` completes what one
+// claim took, and the jobs count as finished when it returns.
+async function claimUntilDone(c, w, st, claim, finish) {
+    while (st.claimed < N) {
+        const sent = now();
+        const r = await timed(c, w, st, claim);
+        if (r.rows.length === 0) {
+            st.empty++;
+            continue;
+        }
+        takeClaimed(st, w, r.rows);
+        await finish(r.rows);
+        finished(st, w, r.rows.length, sent);
+    }
+}
+
 const cadenceWorkers = {
     // 1: one job per claim, one complete per job.
     async one(c, w, st) {
         const claim = { name: "cd_claim1", text: "SELECT * FROM cadence.claim($1::text, $2::text, 1)", values: [QUEUE, w.name] };
-        while (st.claimed < N) {
-            const sent = now();
-            const r = await timed(c, w, st, claim);
-            if (r.rows.length === 0) {
-                st.empty++;
-                continue;
-            }
-            takeClaimed(st, w, r.rows);
-            await timed(c, w, st, {
-                name: "cd_complete1",
-                text: "SELECT cadence.complete($1::bigint, $2::text)",
-                values: [r.rows[0].job_id, w.name],
-            });
-            finished(st, w, 1, sent);
-        }
+        await claimUntilDone(c, w, st, claim, (rows) => timed(c, w, st, {
+            name: "cd_complete1",
+            text: "SELECT cadence.complete($1::bigint, $2::text)",
+            values: [rows[0].job_id, w.name],
+        }));
     },
     // 2: ten per claim, the ten finished in one call.
     async batch(c, w, st) {
         const claim = { name: "cd_claim10", text: "SELECT * FROM cadence.claim($1::text, $2::text, $3::int)", values: [QUEUE, w.name, BATCH] };
-        while (st.claimed < N) {
-            const sent = now();
-            const r = await timed(c, w, st, claim);
-            if (r.rows.length === 0) {
-                st.empty++;
-                continue;
-            }
-            takeClaimed(st, w, r.rows);
-            const ids = r.rows.map((row) => String(row.job_id));
+        await claimUntilDone(c, w, st, claim, async (rows) => {
+            const ids = rows.map((row) => String(row.job_id));
             const done = await timed(c, w, st, {
                 name: "cd_complete_many",
                 text: "SELECT * FROM cadence.complete_batch($1::bigint[], $2::text)",
@@ -328,8 +329,7 @@ const cadenceWorkers = {
                 `${st.mode}: complete(${ids.length} ids) returned ${done.rows.length} rows, ${ok} completed: ` +
                     JSON.stringify(done.rows.filter((d) => d.status !== "completed" || d.refused != null).slice(0, 3)),
             );
-            finished(st, w, ids.length, sent);
-        }
+        });
     },
     // 1b: one job at a time, in one call per job: finish it and claim the next.
     completeAndClaimOne(c, w, st) {

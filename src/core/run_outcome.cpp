@@ -40,7 +40,7 @@ RunOutcome completed_run(std::string_view command, std::uint64_t rows, Millis el
     }
     // Only a failure can have committed "before" it: a completed run committed everything.
     put_notes(details, RunNotes{notes.warnings, notes.warnings_left_out, false});
-    return {"complete", dump(details)};
+    return {LifecycleAction::complete, dump(details)};
 }
 
 RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed, Millis timeout,
@@ -52,14 +52,14 @@ RunOutcome failed_run(const RunError& error, bool stop_requested, Millis elapsed
     put_if_set(details, "hint", error.hint);
     put_if_set(details, "context", error.context);
     put_notes(details, notes);
-    if (error.sqlstate != query_canceled) return {"fail", dump(details)};
+    if (error.sqlstate != query_canceled) return {LifecycleAction::fail, dump(details)};
     if (!stop_requested && timeout.count() > 0 && elapsed >= timeout) {
         details["timed_out"] = true;
         details["timeout_ms"] = timeout.count();
-        return {"fail", dump(details)};
+        return {LifecycleAction::fail, dump(details)};
     }
     details["canceled_by"] = stop_requested ? "cadence.cancel_job" : "pg_cancel_backend";
-    return {"cancel", dump(details)};
+    return {LifecycleAction::cancel, dump(details)};
 }
 
 RunError open_transaction_error() {
@@ -97,11 +97,11 @@ RunOutcome forced_stop(ForcedStop why, Millis elapsed, Millis timeout, Millis gr
         {"ended_by_force", true}};
     if (!timed_out) {
         details["canceled_by"] = "cadence.cancel_job";
-        return {"cancel", dump(details)};
+        return {LifecycleAction::cancel, dump(details)};
     }
     details["timed_out"] = true;
     details["timeout_ms"] = timeout.count();
-    return {"fail", dump(details)};
+    return {LifecycleAction::fail, dump(details)};
 }
 
 }  // namespace cadence::core

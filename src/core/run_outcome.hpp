@@ -9,12 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/job_lifecycle.hpp"
+
 namespace cadence::core {
 
 using Millis = std::chrono::milliseconds;
 
 struct RunOutcome {
-    std::string action;   // "complete", "fail" or "cancel" (see job_state.hpp)
+    LifecycleAction action;  // complete, fail or cancel
     std::string details;  // a JSON object
 };
 

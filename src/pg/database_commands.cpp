@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "pg/executor.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 #include "pg/version_check.hpp"
 
 extern "C" {

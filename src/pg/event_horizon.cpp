@@ -5,7 +5,7 @@
 
 #include "pg/boundary.hpp"
 #include "pg/publication.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "access/twophase.h"

@@ -16,10 +16,10 @@
 #include "core/queue_limits.hpp"
 #include "core/run_outcome.hpp"
 #include "pg/boundary.hpp"
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 #include "pg/run_as.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 #include "pg/text.hpp"
 #include "pg/top_level.hpp"
 
@@ -250,16 +250,17 @@ core::RunError run_error_of(const ErrorData* e, bool* failed) {
 
 // Records how a run ended in a transaction of its own. Should the details not be
 // storable (an encoding problem), a plain message is recorded instead.
-void record_ending(const Claim& claim, const std::string& action, const std::string& details) {
+void record_ending(const Claim& claim, core::LifecycleAction action, const std::string& details) {
     static const std::string fallback =
         R"json({"error": "how the run ended could not be recorded (see the server log)"})json";
+    const std::string action_name(core::to_string(action));
     char why[256] = "";
     for (const std::string* attempt : {&details, &fallback}) {
         try {
             MemoryContextSwitchTo(run_context);
             pg_guard([&]() noexcept {
                 begin_spi_transaction("pg_cadence executor: recording how a run ended");
-                (void)record_outcome(claim.job_id, action.c_str(), attempt->c_str());
+                (void)record_outcome(claim.job_id, action_name.c_str(), attempt->c_str());
                 commit_spi_transaction();
             });
             return;
@@ -404,7 +405,7 @@ void run_claimed(const Claim& claim) {
         });
     }
 
-    std::string action;
+    core::LifecycleAction action = core::LifecycleAction::fail;
     std::string details;
     if (caught == nullptr && failure.empty() && !left_open) {
         auto outcome = core::completed_run(result.command_tag, result.rows,
@@ -426,7 +427,7 @@ void run_claimed(const Claim& claim) {
             action = outcome.action;
             details = outcome.details;
         } catch (const std::exception& e) {
-            action = "fail";
+            action = core::LifecycleAction::fail;
             details = R"json({"error": "the run failed; its error could not be described"})json";
         }
     }
@@ -438,13 +439,6 @@ void count_run() {
     LWLockAcquire(executor_pool->lock, LW_EXCLUSIVE);
     my_slot->runs++;
     LWLockRelease(executor_pool->lock);
-}
-
-// Applies a changed configuration (SIGHUP), between runs.
-void reload_if_asked() {
-    if (!ConfigReloadPending) return;
-    ConfigReloadPending = false;
-    pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
 }
 
 // Ends the executor between runs: the scheduler starts a fresh backend in its
@@ -503,7 +497,7 @@ void work() {
         run_claimed(claim);
         count_run();
         pg_guard([&]() noexcept { CHECK_FOR_INTERRUPTS(); });
-        reload_if_asked();
+        (void)reload_configuration_if_asked();  // between runs
         if (owes_place()) {
             // Leaving frees the slot and wakes the waiting database's scheduler.
             pg_guard([&]() noexcept {
@@ -557,7 +551,7 @@ void executor_main(Datum arg) {
     for (;;) {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
-        reload_if_asked();
+        (void)reload_configuration_if_asked();  // between runs
         work();
         MemoryContextSwitchTo(TopMemoryContext);
         // Nothing due here, and another database waits for a place: this one is it.

@@ -18,10 +18,10 @@
 #include "core/queue_limits.hpp"
 #include "core/run_outcome.hpp"
 #include "pg/boundary.hpp"
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 #include "pg/run_as.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 #include "pg/text.hpp"
 #include "pg/top_level.hpp"
 

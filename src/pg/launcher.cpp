@@ -6,7 +6,7 @@
 
 #include "pg/boundary.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "access/heapam.h"
@@ -247,11 +247,7 @@ void launcher_main(Datum) {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
         if (ShutdownRequestPending) break;
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-            apply_allow_list();
-        }
+        if (reload_configuration_if_asked()) apply_allow_list();
     }
     // Exit code 1: the postmaster starts it again after a pg_terminate_backend; the
     // schedulers it started go on meanwhile, and wake the new one when they end.

@@ -1,7 +1,7 @@
 // The launcher: one background worker per cluster, connected to no database, that
 // keeps a scheduler running for every database where pg_cadence is created.
 //
-// At start it makes one pass over pg_database and claims a slot (shared_state.hpp)
+// At start it makes one pass over pg_database and claims a slot (database_slots.hpp)
 // for each database that allows connections, is not a template and is allowed by
 // cadence.database_name; the scheduler it starts there ends at once, releasing the
 // slot, when the extension is not created in it. Afterwards a committed CREATE

@@ -7,7 +7,7 @@
 #include "pg/launcher.hpp"
 #include "pg/publication.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "access/relation.h"

@@ -1,5 +1,5 @@
 // PostgreSQL's headers for the glue, with C linkage. Glue files include this
-// first; the pure core never does (src/core/core_only.hpp enforces it).
+// first; the pure core never does (src/core/pure_cpp.hpp enforces it).
 #pragma once
 
 extern "C" {

@@ -1,6 +1,6 @@
 #include "pg/publication.hpp"
 
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -16,7 +16,7 @@
 #include "pg/event_horizon.hpp"
 #include "pg/executor.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 #include "pg/text.hpp"
 
 extern "C" {
@@ -73,7 +73,7 @@ struct Ring {
     RingEntry entries[FLEXIBLE_ARRAY_MEMBER];
 };
 
-// One ring per database slot (see shared_state.hpp), side by side.
+// One ring per database slot (see database_slots.hpp), side by side.
 char* rings = nullptr;
 Ring* ring = nullptr;  // the publisher's own
 

@@ -1,6 +1,6 @@
 #include "pg/run_as.hpp"
 
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 
 #include <link.h>
 

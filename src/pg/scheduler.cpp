@@ -14,11 +14,11 @@
 #include "core/lock_backoff.hpp"
 #include "core/timer_map.hpp"
 #include "pg/boundary.hpp"
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 #include "pg/executor.hpp"
 #include "pg/publication.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 #include "pg/text.hpp"
 
 extern "C" {
@@ -545,11 +545,8 @@ void scheduler_main(Datum arg) {
         CHECK_FOR_INTERRUPTS();
 
         if (ShutdownRequestPending) break;
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
+        if (reload_configuration_if_asked())
             ereport(LOG, (errmsg("pg_cadence scheduler reloaded its configuration")));
-        }
     }
 
     ereport(LOG, (errmsg("pg_cadence scheduler shutting down")));

@@ -6,10 +6,12 @@
 
 #include "core/error.hpp"
 #include "core/queue_limits.hpp"
+#include "pg/boundary.hpp"
 #include "pg/publication.hpp"
 
 extern "C" {
 #include "nodes/pg_list.h"
+#include "postmaster/interrupt.h"
 #include "utils/guc.h"
 #include "utils/varlena.h"
 }
@@ -149,6 +151,13 @@ bool database_allowed(const char* name) {
     list_free(names);
     pfree(copy);
     return allowed;
+}
+
+bool reload_configuration_if_asked() {
+    if (!ConfigReloadPending) return false;
+    ConfigReloadPending = false;
+    pg_guard([&]() noexcept { ProcessConfigFile(PGC_SIGHUP); });
+    return true;
 }
 
 }  // namespace cadence::pg

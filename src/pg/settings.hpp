@@ -38,6 +38,10 @@ extern bool fail_publication_for_tests;
 
 void define_settings();
 
+// In a worker's loop: applies a changed configuration (SIGHUP) if one is pending,
+// and says whether it did.
+bool reload_configuration_if_asked();
+
 // Whether cadence.database_name lets database `name` be served.
 bool database_allowed(const char* name);
 

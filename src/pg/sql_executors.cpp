@@ -7,7 +7,7 @@
 
 #include "pg/boundary.hpp"
 #include "pg/executor_pool.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "funcapi.h"

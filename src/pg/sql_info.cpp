@@ -12,7 +12,7 @@
 #include "pg/event_horizon.hpp"
 #include "pg/executor.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 #include "pg/text.hpp"
 
 extern "C" {
@@ -65,7 +65,7 @@ CADENCE_SQL_FUNCTION(cadence_scheduler_state) {
     });
 }
 
-// cadence._served_databases(): a row per database with a slot (shared_state.hpp).
+// cadence._served_databases(): a row per database with a slot (database_slots.hpp).
 CADENCE_SQL_FUNCTION(cadence_served_databases) {
     (void)pg::require_shared_state("cadence.databases");
     pg::pg_guard([&]() noexcept {

@@ -6,7 +6,7 @@
 #include "core/error.hpp"
 #include "core/timer_map.hpp"
 #include "pg/boundary.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "funcapi.h"

@@ -1,6 +1,6 @@
 #include "pg/top_level.hpp"
 
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 
 extern "C" {
 #include "access/xact.h"

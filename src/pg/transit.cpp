@@ -14,7 +14,7 @@
 #include "core/error.hpp"
 #include "core/job_lifecycle.hpp"
 #include "pg/boundary.hpp"
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 #include "pg/convert.hpp"
 #include "pg/plan_refresh.hpp"
 #include "pg/publication.hpp"

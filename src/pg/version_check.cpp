@@ -3,7 +3,7 @@
 #include "core/error.hpp"
 #include "pg/boundary.hpp"
 #include "pg/settings.hpp"
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 extern "C" {
 #include "access/genam.h"

@@ -6,13 +6,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 
-my $node = PostgreSQL::Test::Cluster->new('preloaded');
-$node->init;
 # restart_after_crash: the test framework turns it off; production has it on.
-$node->append_conf('postgresql.conf',
-    "shared_preload_libraries = 'pg_cadence'\nrestart_after_crash = on\n");
-$node->start;
+my $node = cadence_node('preloaded', "restart_after_crash = on\n");
 
 # The launcher runs from the start, connected to no database; a scheduler only
 # where the extension is created.

@@ -10,14 +10,11 @@ use Test::More;
 use Time::HiRes qw(usleep time);
 use FindBin;
 use lib $FindBin::RealBin;
+use CadenceNode;
 use LateCommit;
 
-my $node = PostgreSQL::Test::Cluster->new('publication');
-$node->init;
 # A tiny hand-off queue, so that the resync path can be reached.
-$node->append_conf('postgresql.conf',
-    "shared_preload_libraries = 'pg_cadence'\ncadence.status_queue_size = 512\nmax_connections = 20\n");
-$node->start;
+my $node = cadence_node('publication', "cadence.status_queue_size = 512\nmax_connections = 20\n");
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 $node->poll_query_until('postgres',
     q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL})

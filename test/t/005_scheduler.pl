@@ -7,12 +7,12 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep);
 
-my $node = PostgreSQL::Test::Cluster->new('scheduler');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
-$node->start;
+my $node = cadence_node('scheduler');
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 

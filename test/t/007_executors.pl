@@ -8,47 +8,28 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep time);
 
-my $node = PostgreSQL::Test::Cluster->new('executors');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
+my $node = cadence_node('executors', qq{
 cadence.max_executors = 2
 cadence.executor_queue_limits = 'single=1'
 restart_after_crash = on
 });
-$node->start;
 sub sql { return $node->safe_psql('postgres', $_[0]); }
-sub as_role {
-    my ($role, $query) = @_;
-    return $node->safe_psql('postgres', "SET ROLE $role; $query");
-}
+sub as_role { return as_role_on($node, @_); }
 sub wait_for {
     my ($query, $what) = @_;
     $node->poll_query_until('postgres', $query) or die "timed out waiting for $what";
 }
 sub status_of { return sql("SELECT status FROM cadence.jobs_status WHERE job_id = $_[0]"); }
-sub wait_status {
-    my ($job, $status) = @_;
-    wait_for("SELECT status = '$status' FROM cadence.jobs_status WHERE job_id = $job",
-        "job $job to be $status");
-}
-sub last_event {
-    my ($job, $field) = @_;
-    return sql("SELECT details ->> '$field' FROM cadence.job_events
-                WHERE job_id = $job AND event = status AND event <> 'scheduled' ORDER BY id DESC LIMIT 1");
-}
+sub wait_status { wait_job_status($node, @_); }
+sub last_event { return run_ending($node, @_); }
 
+create_alice_and_bob($node);
 sql(q{
-CREATE EXTENSION pg_cadence;
-CREATE ROLE alice LOGIN IN ROLE cadence_user;
-CREATE ROLE bob LOGIN IN ROLE cadence_user;
-CREATE ROLE readers;
-GRANT readers TO alice;
-CREATE SCHEMA alice_schema AUTHORIZATION alice;
-ALTER ROLE alice SET search_path = alice_schema, public;
-CREATE TABLE secret (x int);
 INSERT INTO secret VALUES (42);
 CREATE TABLE shared (x int);
 INSERT INTO shared VALUES (7);

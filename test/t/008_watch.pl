@@ -10,15 +10,13 @@ use Test::More;
 use Time::HiRes qw(usleep time);
 use FindBin;
 use lib $FindBin::RealBin;
+use CadenceNode;
 use LateCommit;
 
 my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
 die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
 
-my $node = PostgreSQL::Test::Cluster->new('watch');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
-$node->start;
+my $node = cadence_node('watch');
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 $node->poll_query_until('postgres',
     q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL})
@@ -262,7 +260,7 @@ $node->append_conf('postgresql.conf', "cadence.status_queue_size = 16\n");
 $node->restart;
 $node->poll_query_until('postgres',
     q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL}) or die 'no scheduler';
-my $wa = start_watch('--all');
+$wa = start_watch('--all');
 usleep(500_000);    # subscribed
 my $burst_first = sql(q{SELECT coalesce(max(id), 0) FROM cadence.job_events}) + 1;
 sql(q{SELECT count(cadence.create_job('burst ' || i, cadence.once(now() + interval '1 hour')))

@@ -12,16 +12,14 @@ use Test::More;
 use Time::HiRes qw(usleep time);
 use FindBin;
 use lib $FindBin::RealBin;
+use CadenceNode;
 use LateCommit;
 
 my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
 die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
 system('curl --version >/dev/null 2>&1') == 0 or plan skip_all => 'curl is not installed';
 
-my $node = PostgreSQL::Test::Cluster->new('serve');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
-$node->start;
+my $node = cadence_node('serve');
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cadence');
 my $dsn = $node->connstr('postgres') . ' application_name=cadence-serve';
 

@@ -10,18 +10,17 @@ use POSIX ();
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep time);
 
 my $jobs = 2000;
 my $hold_seconds = 10;
 
-my $node = PostgreSQL::Test::Cluster->new('scheduler_locked');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
+my $node = cadence_node('scheduler_locked', qq{
 cadence.max_executors = 1
 });
-$node->start;
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 sub as_role {
     my ($role, $query) = @_;

@@ -11,12 +11,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep);
 
-my $node = PostgreSQL::Test::Cluster->new('upgrade');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
-$node->start;
+my $node = cadence_node('upgrade');
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
 sql(q{CREATE EXTENSION pg_cadence VERSION '0.1.0'});

@@ -7,31 +7,19 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep time);
 
-my $node = PostgreSQL::Test::Cluster->new('sql_job_sessions');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
+my $node = cadence_node('sql_job_sessions', qq{
 cadence.max_executors = 1
 log_min_messages = debug1
 });
-$node->start;
 sub sql { return $node->safe_psql('postgres', $_[0]); }
-sub as_role {
-    my ($role, $query) = @_;
-    return $node->safe_psql('postgres', "SET ROLE $role; $query");
-}
-sub wait_status {
-    my ($job, $status) = @_;
-    $node->poll_query_until('postgres', "SELECT status = '$status' FROM cadence.jobs_status WHERE job_id = $job")
-        or die "timed out waiting for job $job to be $status";
-}
-sub ending {
-    my ($job, $field) = @_;
-    return sql("SELECT details ->> '$field' FROM cadence.job_events
-                WHERE job_id = $job AND event = status AND event <> 'scheduled' ORDER BY id DESC LIMIT 1");
-}
+sub as_role { return as_role_on($node, @_); }
+sub wait_status { wait_job_status($node, @_); }
+sub ending { return run_ending($node, @_); }
 sub job {
     my ($role, $name, $body, $extra) = @_;
     $extra //= '';
@@ -39,15 +27,8 @@ sub job {
                                                      max_attempts => 1 $extra)");
 }
 
+create_alice_and_bob($node);
 sql(q{
-CREATE EXTENSION pg_cadence;
-CREATE ROLE alice LOGIN IN ROLE cadence_user;
-CREATE ROLE bob LOGIN IN ROLE cadence_user;
-CREATE ROLE readers;
-GRANT readers TO alice;
-CREATE SCHEMA alice_schema AUTHORIZATION alice;
-ALTER ROLE alice SET search_path = alice_schema, public;
-CREATE TABLE secret (x int);
 CREATE TABLE seen (job text, what text);
 GRANT INSERT, SELECT ON seen TO PUBLIC;
 CREATE PROCEDURE commit_then_sleep(seconds float8) LANGUAGE plpgsql AS $$

@@ -9,12 +9,12 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep);
 
-my $node = PostgreSQL::Test::Cluster->new('worker_settings');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
+my $node = cadence_node('worker_settings', qq{
 cadence.max_executors = 2
 default_transaction_isolation = 'serializable'
 statement_timeout = '5s'
@@ -24,22 +24,10 @@ autovacuum_naptime = 1
 max_prepared_transactions = 2
 work_mem = '5MB'
 });
-$node->start;
 # Every session of this test writes explicitly: the database's default is read-only.
 sub sql { return $node->safe_psql('postgres', "SET default_transaction_read_only = off; $_[0]"); }
-sub wait_for {
-    my ($query, $what) = @_;
-    for (1 .. 600) {
-        return if sql($query) eq 't';
-        sleep(0.05);
-    }
-    die "timed out waiting for $what";
-}
-sub ending {
-    my ($job, $field) = @_;
-    return sql("SELECT details ->> '$field' FROM cadence.job_events
-                WHERE job_id = $job AND event = status AND event <> 'scheduled' ORDER BY id DESC LIMIT 1");
-}
+sub wait_for { poll_with(\&sql, $_[0], $_[1], 30); }
+sub ending { return run_ending($node, @_); }
 
 sql(q{
 CREATE EXTENSION pg_cadence;

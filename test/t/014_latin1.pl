@@ -7,19 +7,18 @@ use utf8;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(sleep);
 
 
-my $node = PostgreSQL::Test::Cluster->new('latin1');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
+my $node = cadence_node('latin1', qq{
 cadence.database_name = 'latin1db'
 cadence.max_executors = 1
 # The workers' own default: a conversion to UTF-8 is not the one cached at connection.
 client_encoding = 'LATIN1'
 });
-$node->start;
 $ENV{PGCLIENTENCODING} = 'UTF8';  # this test's own sessions read UTF-8
 $node->safe_psql('postgres', q{CREATE DATABASE latin1db ENCODING 'LATIN1' LOCALE 'C' TEMPLATE template0});
 sub sql {
@@ -27,14 +26,7 @@ sub sql {
     utf8::decode($out);
     return $out;
 }
-sub wait_for {
-    my ($query, $what) = @_;
-    for (1 .. 1200) {
-        return if sql($query) eq 't';
-        sleep(0.05);
-    }
-    die "timed out waiting for $what";
-}
+sub wait_for { poll_with(\&sql, $_[0], $_[1], 60); }
 sql('CREATE EXTENSION pg_cadence');
 wait_for(q{SELECT count(*) = 1 FROM cadence.scheduler WHERE pid IS NOT NULL}, 'the scheduler');
 is(sql('SHOW server_encoding'), 'LATIN1', 'the served database is LATIN1');

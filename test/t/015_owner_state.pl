@@ -8,15 +8,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 
-my $node = PostgreSQL::Test::Cluster->new('owner_state');
-$node->init;
 # One executor: every run goes through the same slot, so a shared backend would show.
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
-cadence.max_executors = 1
-});
-$node->start;
+my $node = cadence_node('owner_state', "cadence.max_executors = 1\n");
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 sub wait_status {
     my ($job, $status) = @_;
@@ -26,11 +23,7 @@ sub wait_status {
     my $ended = sql("SELECT status || coalesce(': ' || last_error, '') FROM cadence.recent_jobs WHERE job_id = $job");
     die "job $job ended $ended, not $status" unless $ended =~ /^$status/;
 }
-sub ending {
-    my ($job, $field) = @_;
-    return sql("SELECT details ->> '$field' FROM cadence.job_events
-                WHERE job_id = $job AND event = status AND event <> 'scheduled' ORDER BY id DESC LIMIT 1");
-}
+sub ending { return run_ending($node, @_); }
 sub job {
     my ($role, $name, $body) = @_;
     return sql("SET ROLE $role; SELECT cadence.create_job('$name', cadence.once(), sql => \$body\$$body\$body\$,

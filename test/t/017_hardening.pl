@@ -5,21 +5,20 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 use Time::HiRes qw(time usleep);
 use JSON::PP;
 
 my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
 die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
 
-my $node = PostgreSQL::Test::Cluster->new('hardening');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pg_cadence'
+my $node = cadence_node('hardening', qq{
 cadence.max_executors = 2
 cadence.run_stop_grace = '1s'
 cadence.status_queue_size = 4096
 });
-$node->start;
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 sub as_role { my ($role, $q) = @_; return sql("SET ROLE $role; $q"); }
 sub ended {

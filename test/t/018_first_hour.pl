@@ -6,11 +6,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
 
-my $node = PostgreSQL::Test::Cluster->new('first_hour');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
-$node->start;
+my $node = cadence_node('first_hour');
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 sub as_role { my ($role, $q) = @_; return sql("SET ROLE $role; $q"); }
 # What psql prints for a statement: its notices and errors, as a user sees them.

@@ -7,6 +7,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
+use lib $FindBin::RealBin;
+use CadenceNode;
+use FindBin;
 
 my $client = $ENV{CADENCE_CLIENT} // 'build/cadence';
 die "no cadence client at $client: build it with cmake first (see README)" unless -x $client;
@@ -38,10 +41,7 @@ sub blocks_of {
 # 1. The quick start's SQL, as a superuser in a database with the extension.
 my ($quick) = $readme =~ /<!-- quick start[^\n]*-->\n```sql\n(.*?)^```\n/ms;
 ok(defined $quick, 'the README has its quick start SQL block');
-my $node = PostgreSQL::Test::Cluster->new('readme');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_cadence'\n");
-$node->start;
+my $node = cadence_node('readme');
 $node->safe_psql('postgres', 'CREATE DATABASE app');
 $node->safe_psql('app', 'CREATE EXTENSION pg_cadence');
 $node->poll_query_until('app', q{SELECT pid IS NOT NULL FROM cadence.scheduler}) or die 'no scheduler';

@@ -16,7 +16,7 @@ RunError error(std::string sqlstate, std::string message) {
 
 TEST(RunOutcome, CompletedKeepsTheCommandTagAndRows) {
     auto outcome = completed_run("INSERT", 3, 12ms);
-    EXPECT_EQ(outcome.action, "complete");
+    EXPECT_EQ(outcome.action, LifecycleAction::complete);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["result"]["command"], "INSERT");
     EXPECT_EQ(details["result"]["rows"], 3);
@@ -26,7 +26,7 @@ TEST(RunOutcome, CompletedKeepsTheCommandTagAndRows) {
 TEST(RunOutcome, AnErrorFailsTheRunWithEveryPartPostgresGave) {
     RunError e{"22012", "division by zero", "the detail", "the hint", "PL/pgSQL function f() line 3"};
     auto outcome = failed_run(e, false, 5ms, 1000ms);
-    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_EQ(outcome.action, LifecycleAction::fail);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["error"], "division by zero");
     EXPECT_EQ(details["sqlstate"], "22012");
@@ -46,7 +46,7 @@ TEST(RunOutcome, AbsentPartsAreLeftOut) {
 
 TEST(RunOutcome, ACancelAfterTheTimeoutIsTheStatementTimeout) {
     auto outcome = failed_run(error("57014", "canceling statement due to statement timeout"), false, 1000ms, 1000ms);
-    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_EQ(outcome.action, LifecycleAction::fail);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["timed_out"], true);
     EXPECT_EQ(details["timeout_ms"], 1000);
@@ -54,21 +54,21 @@ TEST(RunOutcome, ACancelAfterTheTimeoutIsTheStatementTimeout) {
 
 TEST(RunOutcome, ACancelBeforeTheTimeoutCancelsTheRun) {
     auto outcome = failed_run(error("57014", "canceling statement due to user request"), false, 200ms, 1000ms);
-    EXPECT_EQ(outcome.action, "cancel");
+    EXPECT_EQ(outcome.action, LifecycleAction::cancel);
     EXPECT_EQ(json::parse(outcome.details)["canceled_by"], "pg_cancel_backend");
     outcome = failed_run(error("57014", "canceling statement due to user request"), false, 200ms, 0ms);
-    EXPECT_EQ(outcome.action, "cancel");
+    EXPECT_EQ(outcome.action, LifecycleAction::cancel);
 }
 
 TEST(RunOutcome, ACancelAskedForThroughCadenceIsNeverATimeout) {
     auto outcome = failed_run(error("57014", "canceling statement due to user request"), true, 5000ms, 1000ms);
-    EXPECT_EQ(outcome.action, "cancel");
+    EXPECT_EQ(outcome.action, LifecycleAction::cancel);
     EXPECT_EQ(json::parse(outcome.details)["canceled_by"], "cadence.cancel_job");
 }
 
 TEST(RunOutcome, OtherErrorsAfterTheTimeoutAreStillFailures) {
     auto outcome = failed_run(error("55P03", "could not obtain lock"), true, 5000ms, 1000ms);
-    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_EQ(outcome.action, LifecycleAction::fail);
     EXPECT_FALSE(json::parse(outcome.details).contains("timed_out"));
 }
 
@@ -98,7 +98,7 @@ TEST(RunOutcome, AFailureSaysWhatWasCommittedBeforeItAndHowManyWarningsWereLeftO
     notes.warnings_left_out = 4;
     notes.committed_before_error = true;
     auto outcome = failed_run(error("23505", "duplicate key value"), false, 1ms, 0ms, notes);
-    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_EQ(outcome.action, LifecycleAction::fail);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["committed_before_error"], true);
     EXPECT_EQ(details["warnings"], json::array({"first"}));
@@ -108,7 +108,7 @@ TEST(RunOutcome, AFailureSaysWhatWasCommittedBeforeItAndHowManyWarningsWereLeftO
 
 TEST(RunOutcome, ABodyLeftInsideItsOwnTransactionBlockFailsWithSqlstate25001) {
     auto outcome = failed_run(open_transaction_error(), false, 1ms, 0ms);
-    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_EQ(outcome.action, LifecycleAction::fail);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["sqlstate"], "25001");
     EXPECT_NE(details["error"].get<std::string>().find("rolled back"), std::string::npos);
@@ -138,7 +138,7 @@ TEST(RunOutcome, ARunWhoseEndingCouldNotBeRecordedSaysWhy) {
 
 TEST(RunOutcome, ARunEndedByForcePastItsTimeoutFailsAsTimedOut) {
     auto outcome = forced_stop(ForcedStop::timeout, 6100ms, 1000ms, 5000ms);
-    EXPECT_EQ(outcome.action, "fail");
+    EXPECT_EQ(outcome.action, LifecycleAction::fail);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["timed_out"], true);
     EXPECT_EQ(details["timeout_ms"], 1000);
@@ -151,7 +151,7 @@ TEST(RunOutcome, ARunEndedByForcePastItsTimeoutFailsAsTimedOut) {
 
 TEST(RunOutcome, ARunEndedByForceAfterItsCancelIsCanceled) {
     auto outcome = forced_stop(ForcedStop::cancel, 7000ms, 0ms, 2000ms);
-    EXPECT_EQ(outcome.action, "cancel");
+    EXPECT_EQ(outcome.action, LifecycleAction::cancel);
     auto details = json::parse(outcome.details);
     EXPECT_EQ(details["canceled_by"], "cadence.cancel_job");
     EXPECT_EQ(details["ended_by_force"], true);

@@ -1,5 +1,6 @@
-// Small pieces the workers share: a transaction with SPI, and whether the
-// extension exists in their database.
+// The transactions of the extension's own workers (scheduler, publisher,
+// executors): begun whatever the defaults configure, with SPI, with kept plans;
+// and whether the extension exists in their database.
 #pragma once
 #include "pg/postgres.hpp"
 

@@ -1,4 +1,4 @@
-#include "pg/shared_state.hpp"
+#include "pg/database_slots.hpp"
 
 #include <cstring>
 #include <string>

@@ -1,4 +1,4 @@
-#include "pg/catalog.hpp"
+#include "pg/worker_transaction.hpp"
 
 #include "pg/postgres.hpp"
 
