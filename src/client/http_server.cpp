@@ -204,7 +204,13 @@ void HttpServer::stop() {
 void HttpServer::accept() {
     acceptor_.async_accept([this](beast::error_code error, tcp::socket socket) {
         if (error == asio::error::operation_aborted) return;
-        if (!error) std::make_shared<Session>(std::move(socket), context_)->read();
+        if (!error) {
+            // Small messages that must leave at once (SSE events, short replies): Nagle's
+            // algorithm would hold one while the previous one waits for a delayed ACK.
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
+            std::make_shared<Session>(std::move(socket), context_)->read();
+        }
         else std::cerr << "cadence serve: accept: " << error.message() << '\n';
         accept();
     });
