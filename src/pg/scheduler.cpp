@@ -442,9 +442,45 @@ bool installed_or_end() {
     return false;
 }
 
+// Whether jobs changed since the counts were last folded, and when that was.
+bool counts_changed = true;
+TimestampTz counts_folded_at = 0;
+
+// Folds cadence.job_count_changes into cadence.job_counts, at most once a second
+// while jobs change: the counts are the sum of both, so readers sum a second of
+// changes at the most. A failure is logged and tried again a second later.
+void fold_job_counts() {
+    TimestampTz now = GetCurrentTimestamp();
+    if (!counts_changed || now - counts_folded_at < USECS_PER_SEC) return;
+    counts_changed = false;
+    counts_folded_at = now;
+    try {
+        pg_guard([&]() noexcept {
+            static const char* sql = "SELECT cadence._fold_job_counts()";
+            begin_spi_transaction(sql);
+            int rc = SPI_execute_plan(plan_of(sql, 0, nullptr), nullptr, nullptr, false, 0);
+            if (rc != SPI_OK_SELECT) elog(ERROR, "folding job counts failed: %s", SPI_result_code_string(rc));
+            commit_spi_transaction();
+        });
+    } catch (const PgError& e) {
+        if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED || e.data()->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+            e.data()->elevel >= FATAL)
+            throw;
+        counts_changed = true;
+        std::string why = e.what();
+        pg_guard([&]() noexcept {
+            FreeErrorData(e.data());
+            AbortCurrentTransaction();
+            ereport(WARNING, (errmsg("pg_cadence scheduler: folding job counts: %s", why.c_str())));
+        });
+    }
+}
+
 // Publishes what committed and takes in the changes other sessions committed.
 void take_in_changes() {
     Drained drained = drain_and_publish();
+    if (!drained.job_ids.empty() || !drained.bulk_ranges.empty() || drained.published > 0 || drained.overflowed)
+        counts_changed = true;
     // The extension was created (again) or updated: the map is rebuilt from its tables.
     uint64 generation = pg_atomic_read_u64(&my_state->extension_generation);
     if (generation != seen_extension_generation) {
@@ -483,6 +519,7 @@ void work() {
     if (extension_ready) {
         fire_due();
         tend_executors();
+        fold_job_counts();
     }
     serve_snapshot();
 }

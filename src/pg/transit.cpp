@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/job_counts.hpp"
 #include "core/job_lifecycle.hpp"
 #include "pg/boundary.hpp"
 #include "pg/worker_transaction.hpp"
@@ -41,7 +42,7 @@ constexpr const char* load_sql =
     "SELECT js.job_id, js.status, js.attempt, js.paused, js.kind, js.worker, js.run_at, js.fire_time,"
     "       js.fire_base, js.lease, js.lease_expires_at, js.heartbeat_at, js.progress, js.timer_at,"
     "       js.timer_kind, js.owner::oid, j.max_attempts, j.trigger::text, j.created_at, j.backoff,"
-    "       j.queue"
+    "       j.queue, js.queue"
     " FROM cadence.jobs_status js JOIN cadence.jobs j ON j.id = js.job_id"
     " WHERE js.job_id = ANY ($1)"
     "   AND ($2 IS NULL OR pg_catalog.pg_has_role($2, js.owner, 'USAGE')"
@@ -82,9 +83,13 @@ constexpr const char* store_sql =
     " WHERE t.job_id = u.job_id";
 
 constexpr const char* remove_sql = "DELETE FROM cadence.jobs WHERE id = ANY ($1)";
+// What the statement did to the jobs per owner, queue and status (core/job_counts.hpp).
+constexpr const char* count_sql =
+    "INSERT INTO cadence.job_count_changes (owner, queue, status, delta)"
+    " SELECT * FROM unnest($1::oid[]::regrole[], $2::text[], $3::text[], $4::int4[])";
 constexpr const char* pause_sql = "UPDATE cadence.jobs SET paused = $2 WHERE id = ANY ($1)";
 
-SPIPlanPtr load_plan, append_plan, store_plan, remove_plan, pause_plan;
+SPIPlanPtr load_plan, append_plan, store_plan, remove_plan, pause_plan, count_plan;
 
 // A generic plan of one of the statements above, made once. Inside pg_guard.
 SPIPlanPtr prepared(SPIPlanPtr& plan, const char* sql, int nargs, Oid* types) {
@@ -132,6 +137,7 @@ Datum text_datum(const std::string& s) { return PointerGetDatum(pg::to_text(s));
 struct Loaded {
     core::JobRow row;
     std::string kind, queue, trigger_json;
+    std::string counted_queue;  // the queue its status row had (alter_job may have changed the job's)
     Oid owner = InvalidOid;
     bool has_lease = false;
     Datum lease = 0;  // the row's lease interval, in SPI's memory
@@ -273,6 +279,7 @@ Datum transit(FunctionCallInfo fcinfo) {
         row.created_at = *instant_column(tuple, desc, 19, "created_at");
         row.backoff = pg::to_duration(DatumGetIntervalP(SPI_getbinval(tuple, desc, 20, &null)), "backoff");
         l.queue = text_column(tuple, desc, 21);
+        l.counted_queue = text_column(tuple, desc, 22);
         row.trigger = &pg::cached_trigger(l.trigger_json);
     }
 
@@ -372,6 +379,7 @@ Datum transit(FunctionCallInfo fcinfo) {
         s_fire_base(TIMESTAMPTZOID), s_timer_at(TIMESTAMPTZOID), s_timer_kind(TEXTOID), s_event(INT8OID),
         s_status_event(INT8OID), s_changed(TIMESTAMPTZOID);
     Column removed(INT8OID), paused_ids(INT8OID);
+    core::JobCountChanges counts;
     size_t e = 0;
     for (size_t r = 0; r < results.size(); ++r) {
         const Loaded& l = loaded[result_of[r]];
@@ -384,8 +392,11 @@ Datum transit(FunctionCallInfo fcinfo) {
         }
         if (result.removed) {
             removed.add(Int64GetDatum(l.row.job_id));
+            counts.add(l.owner, l.counted_queue, core::to_string(l.row.status), -1);
             continue;
         }
+        counts.move(l.owner, l.counted_queue, core::to_string(l.row.status), l.queue,
+                    core::to_string(result.after.status));
         if (result.after.paused != l.row.paused) paused_ids.add(Int64GetDatum(l.row.job_id));
         const core::JobRow& a = result.after;
         s_job.add(Int64GetDatum(a.job_id));
@@ -418,6 +429,13 @@ Datum transit(FunctionCallInfo fcinfo) {
         if (result.events.empty()) s_changed.add_null(); else s_changed.add(instant_datum(input.clock));
     }
     const bool pause_value = *action == core::LifecycleAction::pause;
+    Column c_owner(OIDOID), c_queue(TEXTOID), c_status(TEXTOID), c_delta(INT4OID);
+    for (const auto& change : counts.changes()) {
+        c_owner.add(ObjectIdGetDatum(change.owner));
+        c_queue.add(text_datum(change.queue));
+        c_status.add(text_datum(change.status));
+        c_delta.add(Int32GetDatum(change.delta));
+    }
     pg::pg_guard([&]() noexcept {
         if (!s_job.values.empty()) {
             Oid types[18] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
@@ -440,6 +458,12 @@ Datum transit(FunctionCallInfo fcinfo) {
             Datum args[1] = {array_of(removed)};
             int rc = SPI_execute_plan(prepared(remove_plan, remove_sql, 1, types), args, nullptr, false, 0);
             if (rc != SPI_OK_DELETE) elog(ERROR, "pg_cadence: removing jobs failed: %s", SPI_result_code_string(rc));
+        }
+        if (!c_owner.values.empty()) {
+            Oid types[4] = {OIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
+            Datum args[4] = {array_of(c_owner), array_of(c_queue), array_of(c_status), array_of(c_delta)};
+            int rc = SPI_execute_plan(prepared(count_plan, count_sql, 4, types), args, nullptr, false, 0);
+            if (rc != SPI_OK_INSERT) elog(ERROR, "pg_cadence: counting jobs failed: %s", SPI_result_code_string(rc));
         }
         if (!paused_ids.values.empty()) {
             Oid types[2] = {INT8ARRAYOID, BOOLOID};

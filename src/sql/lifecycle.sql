@@ -253,13 +253,17 @@ BEGIN
         RETURNING cadence._publish_event(e.id, e.job_id, e.event, e.status, e.attempt, e.queue,
                                          e.at) AS id, e.job_id
     ), stored AS (
-        INSERT INTO cadence.jobs_status (job_id, status, attempt, queue, kind, owner, paused, run_at,
+        INSERT INTO cadence.jobs_status AS js (job_id, status, attempt, queue, kind, owner, paused, run_at,
                                          fire_time, fire_base, timer_at, timer_kind, event_id,
                                          status_event_id, changed_at)
         SELECT st.jid, st.status, st.attempt, st.job_queue, st.job_kind, st.job_owner, false,
                st.run_at, st.fire_time, st.fire_base, st.timer_at, st.timer_kind, a.id, a.id, st.at
         FROM steps st JOIN appended a ON a.job_id = st.jid
-        RETURNING job_id
+        RETURNING js.job_id, js.owner, js.queue, js.status
+    ), counted AS (
+        -- The new jobs, in the counts per owner, queue and status (cadence.job_counts).
+        INSERT INTO cadence.job_count_changes (owner, queue, status, delta)
+        SELECT s.owner, s.queue, s.status, count(*) FROM stored s GROUP BY 1, 2, 3
     )
     SELECT s.job_id FROM stored s ORDER BY s.job_id;
 END $$;

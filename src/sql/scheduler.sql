@@ -83,3 +83,28 @@ REVOKE ALL ON FUNCTION cadence._scheduler_timers() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cadence._scheduler_timers() TO cadence_admin;
 REVOKE ALL ON cadence.timers FROM PUBLIC;
 GRANT SELECT ON cadence.timers TO cadence_admin;
+
+-- Folds the counted changes into cadence.job_counts (the scheduler, about once a
+-- second while jobs change); returns how many changes it folded. Changes still
+-- uncommitted stay for the next fold.
+CREATE OR REPLACE FUNCTION cadence._fold_job_counts() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    folded bigint;
+BEGIN
+    WITH moved AS (
+        DELETE FROM cadence.job_count_changes RETURNING owner, queue, status, delta
+    ), summed AS (
+        SELECT owner, queue, status, sum(delta) AS delta, count(*) AS changes FROM moved GROUP BY 1, 2, 3
+    ), stored AS (
+        INSERT INTO cadence.job_counts AS c (owner, queue, status, jobs)
+        SELECT owner, queue, status, delta FROM summed
+        ON CONFLICT (owner, queue, status) DO UPDATE SET jobs = c.jobs + excluded.jobs
+    )
+    SELECT coalesce(sum(changes), 0) INTO folded FROM summed;
+    DELETE FROM cadence.job_counts WHERE jobs = 0;
+    RETURN folded;
+END $$;
+REVOKE ALL ON FUNCTION cadence._fold_job_counts() FROM PUBLIC;

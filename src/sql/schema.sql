@@ -151,3 +151,32 @@ CREATE POLICY own_grants ON cadence.queue_grants FOR SELECT
 REVOKE ALL ON cadence.queue_grants FROM PUBLIC;
 GRANT SELECT ON cadence.queue_grants TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('cadence.queue_grants', '');
+
+-- How many jobs each owner has per queue and status, without counting them: the
+-- lifecycle appends each change of a job's (queue, status) to job_count_changes
+-- in the same transaction (insert-only, so writers never wait on one another), and
+-- the scheduler folds them into job_counts about once a second. The counts are
+-- the sum of both (cadence.status_counts); cadence.verify() checks them.
+CREATE TABLE cadence.job_counts (
+    owner   regrole NOT NULL,
+    queue   text NOT NULL,
+    status  text NOT NULL,
+    jobs    bigint NOT NULL,
+    PRIMARY KEY (owner, queue, status)
+);
+CREATE TABLE cadence.job_count_changes (
+    owner   regrole NOT NULL,
+    queue   text NOT NULL,
+    status  text NOT NULL,
+    delta   int NOT NULL
+);
+ALTER TABLE cadence.job_counts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cadence.job_count_changes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_counts ON cadence.job_counts FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
+CREATE POLICY own_count_changes ON cadence.job_count_changes FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
+REVOKE ALL ON cadence.job_counts, cadence.job_count_changes FROM PUBLIC;
+GRANT SELECT ON cadence.job_counts, cadence.job_count_changes TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('cadence.job_counts', '');
+SELECT pg_catalog.pg_extension_config_dump('cadence.job_count_changes', '');

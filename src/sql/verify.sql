@@ -104,7 +104,19 @@ LATERAL (VALUES
 -- A deleted job has no rows left but its events: nothing to compare.
 WHERE NOT (c.d_status = 'deleted' AND c.s_status = 'deleted' AND c.j_paused IS NULL)
   AND p.expected IS DISTINCT FROM p.actual
-ORDER BY c.job_id, p.problem
+UNION ALL
+-- The kept counts (cadence.status_counts) against a count of the jobs.
+SELECT NULL::bigint, format('jobs of %s in queue %s with status %s', coalesce(a.owner, k.owner),
+                            coalesce(a.queue, k.queue), coalesce(a.status, k.status)),
+       coalesce(a.jobs, 0)::text, coalesce(k.jobs, 0)::text
+FROM (SELECT owner, queue, status, count(*) AS jobs FROM cadence.jobs_status GROUP BY 1, 2, 3) a
+FULL JOIN (SELECT owner, queue, status, sum(jobs) AS jobs
+           FROM (SELECT owner, queue, status, jobs FROM cadence.job_counts
+                 UNION ALL SELECT owner, queue, status, delta FROM cadence.job_count_changes) u
+           GROUP BY 1, 2, 3 HAVING sum(jobs) <> 0) k
+  ON k.owner = a.owner AND k.queue = a.queue AND k.status = a.status
+WHERE coalesce(a.jobs, 0) <> coalesce(k.jobs, 0)
+ORDER BY 1, 2
 $$;
 COMMENT ON FUNCTION cadence.verify() IS
     'recomputes every visible job''s status from the event log; returns the disagreements (none when healthy)';

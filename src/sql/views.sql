@@ -28,4 +28,16 @@ FROM cadence.job_events e
 ORDER BY e.job_id, e.id DESC;
 COMMENT ON VIEW cadence.job_history IS 'every event of every job, newest first (filter by job_id)';
 
-GRANT SELECT ON cadence.recent_jobs, cadence.job_history TO PUBLIC;
+-- How many jobs there are per queue and status, without counting them: the folded
+-- counts plus the changes not folded yet (at most about a second of them).
+CREATE OR REPLACE VIEW cadence.status_counts WITH (security_invoker = true) AS
+SELECT c.queue, c.status, sum(c.jobs)::bigint AS jobs
+FROM (SELECT queue, status, jobs FROM cadence.job_counts
+      UNION ALL
+      SELECT queue, status, delta FROM cadence.job_count_changes) c
+GROUP BY c.queue, c.status
+HAVING sum(c.jobs) <> 0;
+COMMENT ON VIEW cadence.status_counts IS
+    'how many of the jobs the role can see are in each queue and status, kept as jobs change (no count of the jobs)';
+
+GRANT SELECT ON cadence.recent_jobs, cadence.job_history, cadence.status_counts TO PUBLIC;

@@ -155,3 +155,16 @@ WHERE NOT EXISTS (SELECT FROM cadence.job_events e WHERE e.id = s.status_event_i
 SELECT * FROM error_of('SELECT cadence.prune_events(''-1 day'')');
 
 SELECT * FROM cadence.verify();
+
+-- The counts per queue and status are kept as jobs change (cadence.status_counts),
+-- equal to a count of the jobs, before and after the scheduler-side fold.
+SELECT * FROM cadence.status_counts ORDER BY queue, status;
+SELECT (SELECT count(*) FROM cadence.jobs_status) AS jobs,
+       (SELECT sum(jobs) FROM cadence.status_counts) AS counted;
+SELECT cadence._fold_job_counts() >= 0 AS folded;
+SELECT * FROM cadence.status_counts ORDER BY queue, status;
+SELECT * FROM cadence.verify();
+-- A count that disagrees is what verify() reports.
+INSERT INTO cadence.job_count_changes VALUES ('postgres', 'default', 'running', 1);
+SELECT problem, expected, actual FROM cadence.verify();
+DELETE FROM cadence.job_count_changes WHERE delta = 1 AND status = 'running' AND queue = 'default';

@@ -68,6 +68,11 @@ RESET ROLE;
 SELECT owner FROM cadence.jobs WHERE id = :via_function;
 
 SELECT * FROM cadence.verify();
+-- Each role counts only the jobs it can see.
+SET ROLE cadence_alice;
+SELECT sum(jobs) = (SELECT count(*) FROM cadence.jobs_status) AS alice_counts_hers FROM cadence.status_counts;
+RESET ROLE;
+SELECT sum(jobs) = (SELECT count(*) FROM cadence.jobs_status) AS superuser_counts_all FROM cadence.status_counts;
 
 -- A superuser manages every job too.
 SELECT count(*) AS deleted FROM cadence.jobs j, LATERAL cadence.delete_job(j.id) d
