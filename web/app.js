@@ -192,8 +192,13 @@ function connect() {
   source.onmessage = onMessage;
 }
 
-async function load() {
-  const body = await api('/api/v1/jobs?limit=1000');
+// The list a page at a time, read by key (the API's `after` cursor): the first
+// page at once, the next ones when asked for, so that every job can be reached.
+let nextPage = null;
+async function load(after = null) {
+  const body = await api('/api/v1/jobs?limit=200' + (after ? `&after=${encodeURIComponent(after)}` : ''));
+  nextPage = body.next ?? null;
+  $('more').hidden = nextPage === null;
   for (const job of body.jobs) {
     // Events that arrived while the list was read are newer than it.
     if (deleted.has(job.job_id)) continue;
@@ -273,6 +278,7 @@ function csvValue(value) {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+$('more').addEventListener('click', () => { if (nextPage) load(nextPage).catch((error) => { $('connection').textContent = error.message; }); });
 $('export-csv').addEventListener('click', () => {
   const lines = [COLUMNS.join(','), ...visibleJobs().map((job) => COLUMNS.map((c) => csvValue(job[c])).join(','))];
   download('cadence-jobs.csv', 'text/csv', lines.join('\r\n') + '\r\n');

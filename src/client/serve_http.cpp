@@ -95,6 +95,16 @@ std::optional<int> parse_limit(const std::optional<std::string>& text) {
     return static_cast<int>(*value);
 }
 
+std::optional<ListCursor> parse_list_cursor(std::string_view text) {
+    auto parts = split(text, '.');
+    if (parts.size() != 3) return std::nullopt;
+    auto order = parse_digits(parts[0]);
+    auto changed = parse_digits(parts[1]);
+    auto job = parse_digits(parts[2]);
+    if (!order || *order > 3 || !changed || !job || *job < 1) return std::nullopt;
+    return ListCursor{static_cast<int>(*order), *changed, *job};
+}
+
 std::optional<std::int64_t> parse_event_id(std::string_view text) {
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
     while (!text.empty() && text.back() == ' ') text.remove_suffix(1);

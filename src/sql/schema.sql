@@ -93,6 +93,10 @@ CREATE INDEX jobs_status_due ON cadence.jobs_status (queue, run_at, job_id)
 CREATE INDEX jobs_status_sql_due ON cadence.jobs_status (run_at, job_id)
     WHERE status = 'scheduled' AND NOT paused AND kind = 'sql';
 CREATE INDEX jobs_status_owner ON cadence.jobs_status (owner);
+-- The jobs page's list (cadence.recent_jobs) read by key: per status, and per
+-- queue and status.
+CREATE INDEX jobs_status_list ON cadence.jobs_status (status, changed_at DESC, job_id DESC);
+CREATE INDEX jobs_status_queue_list ON cadence.jobs_status (queue, status, changed_at DESC, job_id DESC);
 COMMENT ON TABLE cadence.jobs_status IS 'the current state of each job, derived from cadence.job_events (see cadence.verify())';
 
 SELECT pg_catalog.pg_extension_config_dump('cadence.jobs', '');

@@ -145,7 +145,7 @@ is_deeply([ map { $_->{job_id} } @$jobs ],
     [ split /\n/, sql('SELECT job_id FROM cadence.recent_jobs') ], "in the view's order");
 my @fields = qw(job_id name queue kind status attempt max_attempts paused next_run_at fire_time
   worker progress heartbeat_at lease_expires_at changed_at last_error last_traceback
-  last_error_at owner trigger created_at event_id);
+  last_error_at owner trigger created_at list_order event_id);
 is_deeply([ sort keys %{ $jobs->[0] } ], [ sort @fields ], 'each job has the documented fields');
 is((grep { $_->{job_id} == $ja } @$jobs)[0]{event_id},
     sql("SELECT event_id FROM cadence.jobs_status WHERE job_id = $ja"), 'event_id is the latest event');
@@ -393,6 +393,24 @@ is(join(',', sort map { $_->{job_id} } @{ $body->{jobs} }), join(',', sort ($ali
     "the list holds the role's own jobs only");
 ($code) = http('GET', "$alice_base/api/v1/jobs/$bob_job");
 is($code, 404, "another role's job is not found");
+
+# --- The list a page at a time, by key ----------------------------------------------
+# Paging with `after` (each page's `next`) yields every job once, in the list's
+# order: the same as one page of all of them.
+my @whole = split /\n/, sql('SELECT job_id FROM cadence.recent_jobs');
+my (@paged, $pages);
+my $after = '';
+for ($pages = 1; $pages < 1000; $pages++) {
+    ($code, $body) = get_json("$base/api/v1/jobs?limit=7" . ($after ne '' ? "&after=$after" : ''));
+    push @paged, map { $_->{job_id} } @{ $body->{jobs} };
+    last unless defined $body->{next};
+    $after = $body->{next};
+}
+ok(@whole > 4, 'the list has jobs to page through (' . scalar(@whole) . ')');
+is(join(',', @paged), join(',', @whole), "pages of 7 with the next cursor give every job once, in recent_jobs' order ($pages pages)");
+($code, $body) = get_json("$base/api/v1/jobs?after=1.2");
+is($code, 400, 'a malformed cursor is a 400');
+like($body->{detail}, qr/invalid after "1\.2"/, '... naming it');
 
 # --- A resync notice: streams replay from the event log -----------------------------
 # With a 16-event hand-off queue, 60 events in one transaction overflow it; the

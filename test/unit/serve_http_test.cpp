@@ -117,6 +117,13 @@ TEST(ServeStatic, ThePageGetsTheNamesFromTheCore) {
               "\"deleted\"]);\n");
 }
 
+TEST(ServeList, CursorsAreThreeExactNumbers) {
+    EXPECT_EQ(parse_list_cursor("2.1795489204128311.42"), (ListCursor{2, 1795489204128311, 42}));
+    EXPECT_EQ(parse_list_cursor("0.0.1"), (ListCursor{0, 0, 1}));
+    for (const char* bad : {"", "2.1.", "4.1.1", "2.1.0", "2.-1.5", "2.1.5.6", "a.b.c", "2,1,5", "2.1.99999999999999999999"})
+        EXPECT_FALSE(parse_list_cursor(bad)) << bad;
+}
+
 TEST(ServeListen, HostAndPort) {
     auto a = parse_listen("127.0.0.1:8080");
     ASSERT_TRUE(a);

@@ -104,3 +104,8 @@ SELECT pg_catalog.pg_extension_config_dump('cadence.job_counts', '');
 SELECT pg_catalog.pg_extension_config_dump('cadence.job_count_changes', '');
 -- The counts of the jobs that exist now.
 INSERT INTO cadence.job_counts SELECT owner, queue, status, count(*) FROM cadence.jobs_status GROUP BY 1, 2, 3;
+
+-- The jobs page's list (cadence.recent_jobs) read by key: per status, and per
+-- queue and status.
+CREATE INDEX jobs_status_list ON cadence.jobs_status (status, changed_at DESC, job_id DESC);
+CREATE INDEX jobs_status_queue_list ON cadence.jobs_status (queue, status, changed_at DESC, job_id DESC);
