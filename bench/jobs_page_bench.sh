@@ -39,7 +39,7 @@ SELECT i, CASE WHEN r < 70 THEN 'completed' WHEN r < 90 THEN 'scheduled' WHEN r 
        1, 'queue_' || (i % 20), 'external', 'postgres', false, now() + interval '1 day',
        i * $EVENTS_PER_JOB, i * $EVENTS_PER_JOB,
        now() - interval '30 days' + i * interval '2 seconds'
-FROM (SELECT i, (i * 7919) % 100 AS r FROM generate_series(1, $JOBS) i) s;
+FROM (SELECT i, (i::bigint * 7919) % 100 AS r FROM generate_series(1, $JOBS) i) s;
 ALTER TABLE cadence.job_events ENABLE TRIGGER append_only;
 SELECT setval('cadence.jobs_id_seq', $JOBS);
 SELECT setval('cadence.job_events_id_seq', $JOBS * $EVENTS_PER_JOB);
@@ -50,18 +50,17 @@ echo "loaded in $(( $(date +%s) - started )) s"
 
 # A cursor deep in the list: the 500,000th row's, or the middle one.
 middle=$(( JOBS / 2 ))
-cursor=$($PSQL -c "SELECT list_order || ' ' || (extract(epoch FROM changed_at) * 1000000)::bigint || ' ' || job_id
+cursor=$($PSQL -c "SELECT list_group || ' ' || (extract(epoch FROM changed_at) * 1000000)::bigint || ' ' || job_id
                    FROM cadence.recent_jobs OFFSET $middle LIMIT 1")
-read -r c_order c_changed c_job <<<"$cursor"
+read -r c_group c_changed c_job <<<"$cursor"
 
 # The REST API's list query (src/client/api_routes.cpp), parameters bound.
 list_sql="SELECT rj.*, (SELECT s.event_id FROM cadence.jobs_status s WHERE s.job_id = rj.job_id) AS event_id
 FROM cadence.recent_jobs rj
-WHERE (NULLIF(:status, '')::text IS NULL OR rj.status = NULLIF(:status, ''))
-  AND (NULLIF(:queue, '')::text IS NULL OR rj.queue = NULLIF(:queue, ''))
-  AND (NULLIF(:after_order, -1)::int IS NULL OR rj.list_order > NULLIF(:after_order, -1) OR
-       (rj.list_order = NULLIF(:after_order, -1) AND
-        (rj.changed_at, rj.job_id) < ('epoch'::timestamptz + :after_changed::bigint * interval '1 microsecond', :after_job::bigint)))
+WHERE (NULLIF(:status, '-')::text IS NULL OR (rj.status = NULLIF(:status, '-') AND rj.list_group = cadence._list_group(NULLIF(:status, '-'))))
+  AND (NULLIF(:queue, '-')::text IS NULL OR rj.queue = NULLIF(:queue, '-'))
+  AND (NULLIF(:after_group, -1)::int IS NULL OR (rj.list_group, rj.changed_at, rj.job_id) <
+       (NULLIF(:after_group, -1), 'epoch'::timestamptz + :after_changed::bigint * interval '1 microsecond', :after_job::bigint))
 LIMIT 50;"
 
 scripts=$WORK_DIR/page_queries
@@ -71,12 +70,12 @@ query() {  # name, pgbench -D definitions (status, queue, cursor), SQL
     printf '%s\n' "$2" >"$scripts/$1.defs"
     printf '%s\n' "$3" >"$scripts/$1.sql"
 }
-none="-D status= -D queue= -D after_order=-1 -D after_changed=0 -D after_job=0"
+none="-D status=- -D queue=- -D after_group=-1 -D after_changed=0 -D after_job=0"  # - for none
 query first_page "$none" "$list_sql"
-query deep_page "-D status= -D queue= -D after_order=$c_order -D after_changed=$c_changed -D after_job=$c_job" "$list_sql"
-query status_fatal "${none/status= /status=fatal }" "$list_sql"
-query queue_7 "${none/queue= /queue=queue_7 }" "$list_sql"
-query queue_7_canceled "-D status=canceled -D queue=queue_7 -D after_order=-1 -D after_changed=0 -D after_job=0" "$list_sql"
+query deep_page "-D status=- -D queue=- -D after_group=$c_group -D after_changed=$c_changed -D after_job=$c_job" "$list_sql"
+query status_fatal "${none/status=- /status=fatal }" "$list_sql"
+query queue_7 "${none/queue=- /queue=queue_7 }" "$list_sql"
+query queue_7_canceled "-D status=canceled -D queue=queue_7 -D after_group=-1 -D after_changed=0 -D after_job=0" "$list_sql"
 query status_counts "" "SELECT * FROM cadence.status_counts;"
 query one_job "" "\\set id random(1, $JOBS)
 SELECT * FROM cadence.recent_jobs WHERE job_id = :id;"

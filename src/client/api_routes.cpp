@@ -46,23 +46,21 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
     }
     auto number = [](auto value) { return std::optional<std::string>(std::to_string(value)); };
     // One page of recent_jobs in its order, read by key: the rows after the cursor's
-    // (a group later in the list, or the same group and an older change). Planned
-    // with the values, each status branch of the view keeps only the bounds that
-    // apply to it, and reads its index from there (bench/jobs_page_bench.sh).
+    // row, in one of the indexes that have the list's order (all jobs, one queue's,
+    // one status's: the group a status filter implies lets the planner see that).
     pool_.query(std::string("WITH page AS (") + job_rows +
-                    " WHERE ($1::text IS NULL OR rj.status = $1)"
+                    " WHERE ($1::text IS NULL OR (rj.status = $1 AND rj.list_group = cadence._list_group($1)))"
                     " AND ($2::text IS NULL OR rj.queue = $2)"
                     " AND ($3::text IS NULL OR strpos(lower(rj.name), lower($3)) > 0)"
-                    " AND ($5::int IS NULL OR rj.list_order > $5 OR (rj.list_order = $5 AND"
-                    "      (rj.changed_at, rj.job_id) < ('epoch'::timestamptz + $6::bigint * interval '1 microsecond',"
-                    "                                    $7::bigint)))"
+                    " AND ($5::int IS NULL OR (rj.list_group, rj.changed_at, rj.job_id) <"
+                    "      ($5, 'epoch'::timestamptz + $6::bigint * interval '1 microsecond', $7::bigint))"
                     " LIMIT $4::int) "
                     "SELECT json_build_object('jobs', coalesce((SELECT json_agg(p) FROM page p), '[]'), "
-                    "'next', CASE WHEN (SELECT count(*) FROM page) = $4::int THEN (SELECT p.list_order || '.' || "
+                    "'next', CASE WHEN (SELECT count(*) FROM page) = $4::int THEN (SELECT p.list_group || '.' || "
                     "(extract(epoch FROM p.changed_at) * 1000000)::bigint || '.' || p.job_id FROM page p "
-                    "ORDER BY p.list_order DESC, p.changed_at, p.job_id LIMIT 1) END)::text",
+                    "ORDER BY p.list_group, p.changed_at, p.job_id LIMIT 1) END)::text",
                 {param("status"), param("queue"), param("name"), std::to_string(*limit),
-                 after ? number(after->list_order) : std::nullopt,
+                 after ? number(after->list_group) : std::nullopt,
                  after ? number(after->changed_at_us) : std::nullopt,
                  after ? number(after->job_id) : std::nullopt},
                 [reply](PgOutcome outcome) {

@@ -98,11 +98,11 @@ std::optional<int> parse_limit(const std::optional<std::string>& text) {
 std::optional<ListCursor> parse_list_cursor(std::string_view text) {
     auto parts = split(text, '.');
     if (parts.size() != 3) return std::nullopt;
-    auto order = parse_digits(parts[0]);
+    auto group = parse_digits(parts[0]);
     auto changed = parse_digits(parts[1]);
     auto job = parse_digits(parts[2]);
-    if (!order || *order > 3 || !changed || !job || *job < 1) return std::nullopt;
-    return ListCursor{static_cast<int>(*order), *changed, *job};
+    if (!group || *group > 3 || !changed || !job || *job < 1) return std::nullopt;
+    return ListCursor{static_cast<int>(*group), *changed, *job};
 }
 
 std::optional<std::int64_t> parse_event_id(std::string_view text) {

@@ -35,10 +35,10 @@ inline constexpr int max_limit = 1000;
 std::optional<int> parse_limit(const std::optional<std::string>& text);
 
 // Where a page of the job list ends, as `after=` takes it and `next` gives it:
-// "list_order.changed_at.job_id", changed_at in microseconds since 1970 (exact,
+// "list_group.changed_at.job_id", changed_at in microseconds since 1970 (exact,
 // so that a page starts right after the row the previous one ended with).
 struct ListCursor {
-    int list_order = 0;
+    int list_group = 0;
     std::int64_t changed_at_us = 0;
     std::int64_t job_id = 0;
     bool operator==(const ListCursor&) const = default;

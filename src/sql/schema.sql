@@ -93,10 +93,18 @@ CREATE INDEX jobs_status_due ON cadence.jobs_status (queue, run_at, job_id)
 CREATE INDEX jobs_status_sql_due ON cadence.jobs_status (run_at, job_id)
     WHERE status = 'scheduled' AND NOT paused AND kind = 'sql';
 CREATE INDEX jobs_status_owner ON cadence.jobs_status (owner);
--- The jobs page's list (cadence.recent_jobs) read by key: per status, and per
--- queue and status.
-CREATE INDEX jobs_status_list ON cadence.jobs_status (status, changed_at DESC, job_id DESC);
-CREATE INDEX jobs_status_queue_list ON cadence.jobs_status (queue, status, changed_at DESC, job_id DESC);
+-- The jobs page's list (cadence.recent_jobs) read by key, in its order: the group
+-- of the status (3 running, 2 scheduled, 1 error and fatal, 0 the rest), then the
+-- newest change; all of it, one queue's, one status's.
+CREATE FUNCTION cadence._list_group(status text) RETURNS int
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE status WHEN 'running' THEN 3 WHEN 'scheduled' THEN 2 WHEN 'error' THEN 1 WHEN 'fatal' THEN 1
+                       ELSE 0 END;
+CREATE INDEX jobs_status_list ON cadence.jobs_status
+    (cadence._list_group(status) DESC, changed_at DESC, job_id DESC);
+CREATE INDEX jobs_status_queue_list ON cadence.jobs_status
+    (queue, cadence._list_group(status) DESC, changed_at DESC, job_id DESC);
+CREATE INDEX jobs_status_status_list ON cadence.jobs_status (status, changed_at DESC, job_id DESC);
 COMMENT ON TABLE cadence.jobs_status IS 'the current state of each job, derived from cadence.job_events (see cadence.verify())';
 
 SELECT pg_catalog.pg_extension_config_dump('cadence.jobs', '');

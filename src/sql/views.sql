@@ -2,31 +2,26 @@
 -- Views and verification (run as the caller: row security applies).
 -------------------------------------------------------------------------------
 
--- The list's order: running, scheduled, error and fatal, the rest; newest change
--- first in each. Written as one branch per status over the index
--- jobs_status_list (status, changed_at DESC, job_id DESC), so that the planner
--- merges them (MergeAppend): any page, filtered or not, reads about as many rows as
--- it shows, at a million jobs as at ten. list_order is the group a row is in; a
--- page after a row (list_order, changed_at, job_id) is read by key (docs/serve.md).
+-- The list's order: running, scheduled, error and fatal, the rest (list_group 3
+-- to 0); newest change first in each. The index jobs_status_list has this order,
+-- so any page, from the top or after a row, reads about as many rows as it shows:
+-- a page after (g, c, j) is WHERE (list_group, changed_at, job_id) < (g, c, j).
 CREATE OR REPLACE VIEW cadence.recent_jobs WITH (security_invoker = true) AS
-SELECT j.id AS job_id, j.name, j.queue, j.kind, s.status, s.attempt, j.max_attempts, j.paused,
+-- (job_id and queue are the status row's, which repeats the job's: a filter on them
+-- then reads the index too.)
+SELECT s.job_id, j.name, s.queue, j.kind, s.status, s.attempt, j.max_attempts, j.paused,
        s.run_at AS next_run_at, s.fire_time, s.worker, s.progress, s.heartbeat_at,
        s.lease_expires_at, s.changed_at, e.details ->> 'error' AS last_error,
        coalesce(e.details ->> 'traceback', e.details ->> 'context') AS last_traceback,
        e.at AS last_error_at,
-       j.owner, j.trigger, j.created_at, s.list_order
-FROM (SELECT 0 AS list_order, * FROM cadence.jobs_status WHERE status = 'running'
-      UNION ALL SELECT 1, * FROM cadence.jobs_status WHERE status = 'scheduled'
-      UNION ALL SELECT 2, * FROM cadence.jobs_status WHERE status = 'error'
-      UNION ALL SELECT 2, * FROM cadence.jobs_status WHERE status = 'fatal'
-      UNION ALL SELECT 3, * FROM cadence.jobs_status WHERE status = 'completed'
-      UNION ALL SELECT 3, * FROM cadence.jobs_status WHERE status = 'canceled') s
+       j.owner, j.trigger, j.created_at, cadence._list_group(s.status) AS list_group
+FROM cadence.jobs_status s
 JOIN cadence.jobs j ON j.id = s.job_id
 LEFT JOIN LATERAL (
     SELECT ev.details, ev.at FROM cadence.job_events ev
     WHERE ev.job_id = s.job_id AND ev.event IN ('error', 'fatal')
     ORDER BY ev.id DESC LIMIT 1) e ON true
-ORDER BY s.list_order, s.changed_at DESC, s.job_id DESC;
+ORDER BY cadence._list_group(s.status) DESC, s.changed_at DESC, s.job_id DESC;
 COMMENT ON VIEW cadence.recent_jobs IS
     'the jobs page''s list: running, then scheduled, then error and fatal, then completed and canceled; newest first in each';
 

@@ -145,7 +145,7 @@ is_deeply([ map { $_->{job_id} } @$jobs ],
     [ split /\n/, sql('SELECT job_id FROM cadence.recent_jobs') ], "in the view's order");
 my @fields = qw(job_id name queue kind status attempt max_attempts paused next_run_at fire_time
   worker progress heartbeat_at lease_expires_at changed_at last_error last_traceback
-  last_error_at owner trigger created_at list_order event_id);
+  last_error_at owner trigger created_at list_group event_id);
 is_deeply([ sort keys %{ $jobs->[0] } ], [ sort @fields ], 'each job has the documented fields');
 is((grep { $_->{job_id} == $ja } @$jobs)[0]{event_id},
     sql("SELECT event_id FROM cadence.jobs_status WHERE job_id = $ja"), 'event_id is the latest event');
