@@ -69,6 +69,15 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
                 });
 }
 
+void ApiRoutes::counts(Reply reply) {
+    pool_.query("SELECT json_build_object('counts', coalesce(json_agg(c ORDER BY c.queue, c.status), '[]'))::text "
+                "FROM cadence.status_counts c",
+                {}, [reply](PgOutcome outcome) {
+                    if (!outcome.ok) return reply(failure_reply(outcome));
+                    reply({200, outcome.scalar().value_or("{\"counts\":[]}")});
+                });
+}
+
 void ApiRoutes::get_job(std::int64_t job_id, Reply reply) {
     pool_.query(std::string("SELECT json_build_object('job', row_to_json(r), 'events', "
                             "(SELECT coalesce(json_agg(h), '[]') FROM (SELECT event_id, event, "

@@ -25,6 +25,8 @@ public:
 
     void list_jobs(const serve::Target& target, Reply reply);
     void get_job(std::int64_t job_id, Reply reply);
+    // {"counts": [{"queue":..,"status":..,"jobs":..}, ...]}: cadence.status_counts.
+    void counts(Reply reply);
     void run_job(std::int64_t job_id, Reply reply);
     void cancel_job(std::int64_t job_id, Reply reply);
     void delete_job(std::int64_t job_id, Reply reply);

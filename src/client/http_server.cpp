@@ -84,6 +84,9 @@ private:
         case serve::RouteKind::status:
             if (only(http::verb::get)) send(status_reply());
             return;
+        case serve::RouteKind::counts:
+            if (only(http::verb::get)) context_.api.counts(reply);
+            return;
         case serve::RouteKind::bad_id:
             return send(error_reply(400, "invalid job id: expected a positive integer"));
         case serve::RouteKind::not_found:
