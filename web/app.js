@@ -38,20 +38,58 @@ function compare(a, b) {
   return b.job_id - a.job_id;
 }
 
+// The search is a job id when it is a number, else a part of the name.
+function searchedId() {
+  const q = filters.name.value.trim();
+  return /^[1-9][0-9]{0,17}$/.test(q) ? Number(q) : null;
+}
+
 function matches(job) {
   const status = filters.status.value, queue = filters.queue.value.trim(), name = filters.name.value.trim().toLowerCase();
+  const id = searchedId();
   return (!status || job.status === status) && (!queue || job.queue === queue) &&
-         (!name || job.name.toLowerCase().includes(name));
+         (!name || job.job_id === id || job.name.toLowerCase().includes(name));
+}
+
+// A trigger in words: "every 5 minutes", "0 3 * * * Europe/Berlin", "once at ...".
+function describeTrigger(trigger) {
+  if (!trigger) return '';
+  if (trigger.kind === 'interval') {
+    const s = trigger.period_seconds;
+    const [n, unit] = s % 86400 === 0 ? [s / 86400, 'day'] : s % 3600 === 0 ? [s / 3600, 'hour']
+                    : s % 60 === 0 ? [s / 60, 'minute'] : [s, 'second'];
+    return n === 1 ? `every ${unit}` : `every ${n} ${unit}s`;
+  }
+  if (trigger.kind === 'cron') return `${trigger.expr} ${trigger.timezone ?? 'UTC'}`;
+  if (trigger.kind === 'once') return `once at ${exactTime(trigger.at)}`;
+  return trigger.kind ?? '';
 }
 
 function visibleJobs() {
   return [...jobs.values()].filter(matches).sort(compare);
 }
 
-function time(value) {
-  if (!value) return '';
+function exactTime(value) {
   const d = new Date(value);
-  return isNaN(d) ? value : d.toLocaleString(undefined, { hour12: false });
+  return isNaN(d) ? String(value) : d.toLocaleString(undefined, { hour12: false });
+}
+
+function time(value) { return value ? exactTime(value) : ''; }
+
+// "in 12 s", "3 min ago": relative to now; the exact time is the cell's title.
+function relativeTime(value) {
+  const d = new Date(value);
+  if (isNaN(d)) return String(value);
+  const seconds = Math.round((d - Date.now()) / 1000), past = seconds < 0, a = Math.abs(seconds);
+  const text = a < 60 ? `${a} s` : a < 3600 ? `${Math.round(a / 60)} min` : a < 86400 ? `${Math.round(a / 3600)} h`
+             : `${Math.round(a / 86400)} d`;
+  return past ? `${text} ago` : `in ${text}`;
+}
+
+function timeCell(value) {
+  const td = cell(value ? relativeTime(value) : '', 'time');
+  if (value) td.title = exactTime(value);
+  return td;
 }
 
 function cell(text, className) {
@@ -74,11 +112,11 @@ function rowFor(job) {
   tr.className = 'job';
   tr.dataset.jobId = job.job_id;
   tr.dataset.status = job.status;
-  tr.append(cell(job.job_id), cell(job.name), cell(job.queue));
+  tr.append(cell(job.job_id), cell(job.name), cell(job.queue), cell(describeTrigger(job.trigger), 'schedule'));
   const status = cell();
   status.append(badge(job.status));
   if (job.paused) status.append(Object.assign(document.createElement('span'), { className: 'paused', textContent: PAUSED }));
-  tr.append(status, cell(`${job.attempt} / ${job.max_attempts}`), cell(time(job.next_run_at)));
+  tr.append(status, cell(`${job.attempt} / ${job.max_attempts}`), timeCell(job.next_run_at));
   const progress = cell();
   if (job.progress !== null && job.progress !== undefined) {
     const bar = document.createElement('div');
@@ -89,7 +127,7 @@ function rowFor(job) {
     bar.append(fill);
     progress.append(bar);
   }
-  tr.append(progress, cell(time(job.changed_at)));
+  tr.append(progress, timeCell(job.changed_at));
   const actions = cell(undefined, 'actions');
   if (job.status === SCHEDULED || job.status === RUNNING) {
     actions.append(button('Cancel', 'cancel', () => act(job.job_id, 'cancel')));
@@ -178,6 +216,7 @@ function applyEvent(message) {
     render(new Set([jobId]));
   }
   refreshJob(jobId);
+  countsSoon();
 }
 
 function connect() {
@@ -194,9 +233,34 @@ function connect() {
 
 // The list a page at a time, read by key (the API's `after` cursor): the first
 // page at once, the next ones when asked for, so that every job can be reached.
+// The filters go to the API too, so that they reach every job, not only those
+// loaded; a new filter reads the list again.
 let nextPage = null;
+function listUrl(after) {
+  const url = new URLSearchParams({ limit: '200' });
+  if (filters.status.value) url.set('status', filters.status.value);
+  if (filters.queue.value.trim()) url.set('queue', filters.queue.value.trim());
+  if (filters.name.value.trim() && searchedId() === null) url.set('name', filters.name.value.trim());
+  if (after) url.set('after', after);
+  return `/api/v1/jobs?${url}`;
+}
+
+let listGeneration = 0;
+async function reload() {
+  const generation = ++listGeneration;
+  const body = await api(listUrl(null));
+  if (generation !== listGeneration) return;  // a newer filter's list is on its way
+  jobs.clear();
+  take(body);
+  const id = searchedId();
+  if (id !== null && !jobs.has(id)) refreshJob(id);
+}
+
 async function load(after = null) {
-  const body = await api('/api/v1/jobs?limit=200' + (after ? `&after=${encodeURIComponent(after)}` : ''));
+  take(await api(listUrl(after)));
+}
+
+function take(body) {
   nextPage = body.next ?? null;
   $('more').hidden = nextPage === null;
   for (const job of body.jobs) {
@@ -205,9 +269,65 @@ async function load(after = null) {
     const known = jobs.get(job.job_id);
     if (known && (known.event_id ?? 0) > (job.event_id ?? 0)) continue;
     jobs.set(job.job_id, job);
+    if ((job.event_id ?? 0) < (lastEvent.get(job.job_id) ?? 0)) refreshJob(job.job_id);  // read before an event
     lastEvent.set(job.job_id, Math.max(lastEvent.get(job.job_id) ?? 0, job.event_id ?? 0));
   }
   render();
+}
+
+// Jobs per status (GET /api/v1/counts, of the queue filtered on), as buttons that
+// filter the list; read again at most once a second while events arrive.
+async function loadCounts() {
+  const body = await api('/api/v1/counts');
+  const queue = filters.queue.value.trim();
+  const per = new Map(CADENCE_STATUSES.map((s) => [s, 0]));
+  for (const c of body.counts) if (!queue || c.queue === queue) per.set(c.status, (per.get(c.status) ?? 0) + c.jobs);
+  const nav = $('counts');
+  nav.replaceChildren(...[...per.keys()].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3)).map((status) => {
+    const chip = button(`${status} ${per.get(status).toLocaleString()}`, 'count', () => {
+      filters.status.value = filters.status.value === status ? '' : status;
+      filtersChanged(true);
+    });
+    chip.dataset.status = status;
+    chip.classList.toggle('active', filters.status.value === status);
+    return chip;
+  }));
+}
+let countsTimer = null;
+function countsSoon() {
+  if (countsTimer !== null) return;
+  countsTimer = setTimeout(() => { countsTimer = null; loadCounts().catch(() => {}); }, 1000);
+}
+
+// The view in the URL: ?status=&queue=&q=&job= (back, forward, reload and
+// bookmarks restore it).
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  filters.status.value = p.get('status') ?? '';
+  filters.queue.value = p.get('queue') ?? '';
+  filters.name.value = p.get('q') ?? '';
+  const job = Number(p.get('job'));
+  return Number.isInteger(job) && job > 0 ? job : null;
+}
+function writeUrl(push) {
+  const p = new URLSearchParams();
+  if (token) p.set('token', token);
+  if (filters.status.value) p.set('status', filters.status.value);
+  if (filters.queue.value.trim()) p.set('queue', filters.queue.value.trim());
+  if (filters.name.value.trim()) p.set('q', filters.name.value.trim());
+  if (selected !== null) p.set('job', String(selected));
+  const url = location.pathname + (p.size ? `?${p}` : '');
+  if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
+}
+
+function failed(error) { $('connection').dataset.state = 'down'; $('connection').textContent = error.message; }
+
+// A filter changed: show what is loaded at once, then read the list (and counts) again.
+function filtersChanged(push) {
+  writeUrl(push);
+  render();
+  reload().catch(failed);
+  loadCounts().catch(failed);
 }
 
 function field(dl, name, value) {
@@ -226,7 +346,7 @@ function fillDetail(body) {
   field(dl, 'Queue', job.queue);
   field(dl, 'Kind', job.kind);
   field(dl, 'Owner', job.owner);
-  field(dl, 'Trigger', job.trigger);
+  field(dl, 'Schedule', describeTrigger(job.trigger));
   field(dl, 'Next run', time(job.next_run_at));
   field(dl, 'Fire time', time(job.fire_time));
   field(dl, 'Worker', job.worker);
@@ -245,8 +365,9 @@ function fillDetail(body) {
   }));
 }
 
-async function showDetail(jobId) {
+async function showDetail(jobId, push = true) {
   selected = jobId;
+  writeUrl(push);
   $('detail').hidden = false;
   try {
     const body = await api(`/api/v1/jobs/${jobId}`);
@@ -278,7 +399,8 @@ function csvValue(value) {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-$('more').addEventListener('click', () => { if (nextPage) load(nextPage).catch((error) => { $('connection').textContent = error.message; }); });
+$('more').addEventListener('click', () => { if (nextPage) load(nextPage).catch(failed); });
+$('refresh').addEventListener('click', () => { reload().catch(failed); loadCounts().catch(failed); });
 $('export-csv').addEventListener('click', () => {
   const lines = [COLUMNS.join(','), ...visibleJobs().map((job) => COLUMNS.map((c) => csvValue(job[c])).join(','))];
   download('cadence-jobs.csv', 'text/csv', lines.join('\r\n') + '\r\n');
@@ -286,14 +408,24 @@ $('export-csv').addEventListener('click', () => {
 $('export-json').addEventListener('click', () => {
   download('cadence-jobs.json', 'application/json', JSON.stringify(visibleJobs(), null, 2));
 });
-$('detail-close').addEventListener('click', () => { $('detail').hidden = true; selected = null; });
+$('detail-close').addEventListener('click', () => { $('detail').hidden = true; selected = null; writeUrl(true); });
 // The status filter offers every status, in the list's order.
 for (const status of [...CADENCE_STATUSES].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3)))
   filters.status.append(new Option(status, status));
-for (const input of Object.values(filters)) input.addEventListener('input', () => render());
+for (const input of Object.values(filters)) input.addEventListener('input', () => filtersChanged(input === filters.status));
+window.addEventListener('popstate', () => {
+  const job = readUrl();
+  filtersChanged(false);
+  if (job !== null) showDetail(job, false); else { $('detail').hidden = true; selected = null; }
+});
+// Relative times move on: the list is drawn again every 10 s.
+setInterval(() => render(), 10000);
 $('filters').addEventListener('submit', (event) => event.preventDefault());
 
 // Subscribe first, then read: a change between the two arrives as an event and
 // is de-duplicated by event id.
 connect();
-load().catch((error) => { $('connection').dataset.state = 'down'; $('connection').textContent = error.message; });
+const openJob = readUrl();
+reload().catch(failed);
+loadCounts().catch(failed);
+if (openJob !== null) showDetail(openJob, false);

@@ -52,9 +52,13 @@ constexpr const char* load_sql =
     " ORDER BY js.job_id FOR UPDATE OF js";
 
 // Every event, in order (ids are taken in this order); the caller's details are
-// merged into those that take them.
+// merged into those that take them. The same statement records what the events
+// did to the jobs per owner, queue and status (core/job_counts.hpp): a status
+// moves only with an event, and one statement costs less than two.
 constexpr const char* append_sql =
-    "INSERT INTO cadence.job_events (id, job_id, event, status, attempt, at, fire_time, owner, details, queue)"
+    "WITH counted AS (INSERT INTO cadence.job_count_changes (owner, queue, status, delta)"
+    " SELECT * FROM unnest($12::oid[]::regrole[], $13::text[], $14::text[], $15::int4[]))"
+    " INSERT INTO cadence.job_events (id, job_id, event, status, attempt, at, fire_time, owner, details, queue)"
     " SELECT cadence._next_event_id('cadence.job_events_id_seq'), u.job_id, u.event, u.status, u.attempt, u.at, u.fire_time, u.owner::regrole,"
     "        CASE WHEN u.with_details AND u.caller IS NOT NULL"
     "             THEN coalesce(u.details::jsonb, '{}') || u.caller ELSE u.details::jsonb END,"
@@ -83,13 +87,9 @@ constexpr const char* store_sql =
     " WHERE t.job_id = u.job_id";
 
 constexpr const char* remove_sql = "DELETE FROM cadence.jobs WHERE id = ANY ($1)";
-// What the statement did to the jobs per owner, queue and status (core/job_counts.hpp).
-constexpr const char* count_sql =
-    "INSERT INTO cadence.job_count_changes (owner, queue, status, delta)"
-    " SELECT * FROM unnest($1::oid[]::regrole[], $2::text[], $3::text[], $4::int4[])";
 constexpr const char* pause_sql = "UPDATE cadence.jobs SET paused = $2 WHERE id = ANY ($1)";
 
-SPIPlanPtr load_plan, append_plan, store_plan, remove_plan, pause_plan, count_plan;
+SPIPlanPtr load_plan, append_plan, store_plan, remove_plan, pause_plan;
 
 // A generic plan of one of the statements above, made once. Inside pg_guard.
 SPIPlanPtr prepared(SPIPlanPtr& plan, const char* sql, int nargs, Oid* types) {
@@ -288,6 +288,7 @@ Datum transit(FunctionCallInfo fcinfo) {
         e_fire(TIMESTAMPTZOID), e_owner(OIDOID), e_details(TEXTOID), e_caller(JSONBOID), e_with(BOOLOID),
         e_queue(TEXTOID);
     std::vector<Outcome> outcomes(unique_ids.size());
+    core::JobCountChanges counts;
     std::vector<core::LifecycleResult> results;
     std::vector<size_t> result_of;  // index into loaded for each result
     results.reserve(loaded.size());
@@ -315,6 +316,9 @@ Datum transit(FunctionCallInfo fcinfo) {
         }
         result_of.push_back(static_cast<size_t>(&l - loaded.data()));
         out.found = true;
+        const core::LifecycleResult& done = results.back();
+        if (done.removed) counts.add(l.owner, l.counted_queue, core::to_string(l.row.status), -1);
+        else counts.move(l.owner, l.counted_queue, core::to_string(l.row.status), l.queue, core::to_string(done.after.status));
         // The caller's details for this job: those given with its first mention.
         std::optional<Datum> caller_details;
         auto first = std::lower_bound(mentions.begin(), mentions.end(), std::pair<int64, size_t>{unique_ids[u], 0});
@@ -336,18 +340,28 @@ Datum transit(FunctionCallInfo fcinfo) {
     }
 
     // 3. Append the events; each is handed to the publisher with its id.
+    Column c_owner(OIDOID), c_queue(TEXTOID), c_status(TEXTOID), c_delta(INT4OID);
+    for (const auto& change : counts.changes()) {
+        c_owner.add(ObjectIdGetDatum(change.owner));
+        c_queue.add(text_datum(change.queue));
+        c_status.add(text_datum(change.status));
+        c_delta.add(Int32GetDatum(change.delta));
+    }
+    if (e_job.values.empty() && !c_owner.values.empty())
+        throw core::Error(core::ErrorKind::internal, "pg_cadence: a job's status or queue changed without an event");
     std::vector<int64> event_ids;
     if (!e_job.values.empty()) {
         SPITupleTable* inserted = nullptr;
         uint64 count = pg::pg_guard([&]() noexcept {
-            Oid types[11] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
+            Oid types[15] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
                              TIMESTAMPTZARRAYOID, OIDARRAYOID, TEXTARRAYOID, JSONBARRAYOID, BOOLARRAYOID,
-                             TEXTARRAYOID};
-            SPIPlanPtr plan = prepared(append_plan, append_sql, 11, types);
-            const Column* columns[11] = {&e_job, &e_event, &e_status, &e_attempt, &e_at, &e_fire,
-                                         &e_owner, &e_details, &e_caller, &e_with, &e_queue};
-            Datum args[11];
-            for (int i = 0; i < 11; ++i) args[i] = array_of(*columns[i]);
+                             TEXTARRAYOID, OIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
+            SPIPlanPtr plan = prepared(append_plan, append_sql, 15, types);
+            const Column* columns[15] = {&e_job, &e_event, &e_status, &e_attempt, &e_at, &e_fire,
+                                         &e_owner, &e_details, &e_caller, &e_with, &e_queue,
+                                         &c_owner, &c_queue, &c_status, &c_delta};
+            Datum args[15];
+            for (int i = 0; i < 15; ++i) args[i] = array_of(*columns[i]);
             int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
             if (rc != SPI_OK_INSERT_RETURNING)
                 elog(ERROR, "pg_cadence: appending events failed: %s", SPI_result_code_string(rc));
@@ -379,7 +393,6 @@ Datum transit(FunctionCallInfo fcinfo) {
         s_fire_base(TIMESTAMPTZOID), s_timer_at(TIMESTAMPTZOID), s_timer_kind(TEXTOID), s_event(INT8OID),
         s_status_event(INT8OID), s_changed(TIMESTAMPTZOID);
     Column removed(INT8OID), paused_ids(INT8OID);
-    core::JobCountChanges counts;
     size_t e = 0;
     for (size_t r = 0; r < results.size(); ++r) {
         const Loaded& l = loaded[result_of[r]];
@@ -392,11 +405,8 @@ Datum transit(FunctionCallInfo fcinfo) {
         }
         if (result.removed) {
             removed.add(Int64GetDatum(l.row.job_id));
-            counts.add(l.owner, l.counted_queue, core::to_string(l.row.status), -1);
             continue;
         }
-        counts.move(l.owner, l.counted_queue, core::to_string(l.row.status), l.queue,
-                    core::to_string(result.after.status));
         if (result.after.paused != l.row.paused) paused_ids.add(Int64GetDatum(l.row.job_id));
         const core::JobRow& a = result.after;
         s_job.add(Int64GetDatum(a.job_id));
@@ -429,13 +439,6 @@ Datum transit(FunctionCallInfo fcinfo) {
         if (result.events.empty()) s_changed.add_null(); else s_changed.add(instant_datum(input.clock));
     }
     const bool pause_value = *action == core::LifecycleAction::pause;
-    Column c_owner(OIDOID), c_queue(TEXTOID), c_status(TEXTOID), c_delta(INT4OID);
-    for (const auto& change : counts.changes()) {
-        c_owner.add(ObjectIdGetDatum(change.owner));
-        c_queue.add(text_datum(change.queue));
-        c_status.add(text_datum(change.status));
-        c_delta.add(Int32GetDatum(change.delta));
-    }
     pg::pg_guard([&]() noexcept {
         if (!s_job.values.empty()) {
             Oid types[18] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
@@ -458,12 +461,6 @@ Datum transit(FunctionCallInfo fcinfo) {
             Datum args[1] = {array_of(removed)};
             int rc = SPI_execute_plan(prepared(remove_plan, remove_sql, 1, types), args, nullptr, false, 0);
             if (rc != SPI_OK_DELETE) elog(ERROR, "pg_cadence: removing jobs failed: %s", SPI_result_code_string(rc));
-        }
-        if (!c_owner.values.empty()) {
-            Oid types[4] = {OIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID};
-            Datum args[4] = {array_of(c_owner), array_of(c_queue), array_of(c_status), array_of(c_delta)};
-            int rc = SPI_execute_plan(prepared(count_plan, count_sql, 4, types), args, nullptr, false, 0);
-            if (rc != SPI_OK_INSERT) elog(ERROR, "pg_cadence: counting jobs failed: %s", SPI_result_code_string(rc));
         }
         if (!paused_ids.values.empty()) {
             Oid types[2] = {INT8ARRAYOID, BOOLOID};

@@ -10,7 +10,9 @@ CREATE OR REPLACE VIEW cadence.recent_jobs WITH (security_invoker = true) AS
 -- (job_id and queue are the status row's, which repeats the job's: a filter on them
 -- then reads the index too.)
 SELECT s.job_id, j.name, s.queue, j.kind, s.status, s.attempt, j.max_attempts, j.paused,
-       s.run_at AS next_run_at, s.fire_time, s.worker, s.progress, s.heartbeat_at,
+       -- A periodic job that ended runs again at its next fire (the scheduler's timer).
+       coalesce(s.run_at, CASE WHEN s.timer_kind = 'fire' THEN s.timer_at END) AS next_run_at,
+       s.fire_time, s.worker, s.progress, s.heartbeat_at,
        s.lease_expires_at, s.changed_at, e.details ->> 'error' AS last_error,
        coalesce(e.details ->> 'traceback', e.details ->> 'context') AS last_traceback,
        e.at AS last_error_at,

@@ -1,8 +1,9 @@
 // End-to-end test of the jobs page in headless Chromium (Debian's chromium,
 // driven by playwright-core): jobs created through SQL appear and change state
 // live without a reload, the detail panel shows a job's error and history, the
-// cancel and run-now buttons act on the database, filters and export work, and
-// after a network blip the page gets what it missed, a late commit included.
+// cancel and run-now buttons act on the database, filters and export work,
+// schedules read in words, counts filter, the URL holds the view, the list pages,
+// and after a network blip the page gets what it missed, a late commit included.
 // Prints TAP ("ok N - ..." / "not ok N - ...") and saves a screenshot.
 //
 // Environment: CADENCE_URL (the gateway, e.g. http://127.0.0.1:8080), PG* for
@@ -119,6 +120,57 @@ try {
   await page.locator('#detail:not([hidden])').waitFor();
   await page.screenshot({ path: screenshot, fullPage: true });
   check(pageErrors.length === 0, `no script errors on the page${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
+
+  // 10. Schedules in words, relative times, counts per status that filter, the
+  // view in the URL (back restores it; a link opens it), search by id, paging.
+  await page.locator('#detail-close').click();
+  const every = psql(`SELECT cadence.create_job('e2e every', cadence.every('5 minutes'), queue => 'e2e-words')`);
+  const cron = psql(`SELECT cadence.create_job('e2e cron', cadence.cron('0 3 * * *', 'Europe/Berlin'), queue => 'e2e-words')`);
+  await row(cron).waitFor();
+  await row(every).waitFor();
+  check(await row(every).locator('td.schedule').textContent() === 'every 5 minutes' &&
+        await row(cron).locator('td.schedule').textContent() === '0 3 * * * Europe/Berlin',
+        'the schedule column says each trigger in words');
+  const nextRun = row(every).locator('td.time').first();
+  check(/^in \d+ (s|min)$/.test(await nextRun.textContent()) && ((await nextRun.getAttribute('title')) ?? '').length > 0,
+        `the next run is relative ("${await nextRun.textContent()}"), with the exact time on hover`);
+  const fatalCount = Number(psql(`SELECT coalesce(sum(jobs), 0) FROM cadence.status_counts WHERE status = 'fatal'`));
+  await page.waitForFunction((n) => document.querySelector('#counts button[data-status="fatal"]')?.textContent === `fatal ${n}`,
+                             fatalCount);
+  check(fatalCount > 0, `the count of fatal jobs (${fatalCount}) is a button`);
+  await page.locator('#counts button[data-status="fatal"]').click();
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('status') === 'fatal');
+  check(await page.locator('tr.job').count() === fatalCount && await page.locator('#filter-status').inputValue() === 'fatal',
+        'clicking it filters the list to the fatal jobs, and the URL says so');
+  await page.goBack();
+  await page.waitForFunction(() => !new URLSearchParams(location.search).has('status'));
+  check(await page.locator('#filter-status').inputValue() === '' && await row(every).count() === 1,
+        'back restores the unfiltered list');
+  await page.fill('#filter-name', String(every));
+  check(await page.locator('tr.job').count() === 1 && await row(every).count() === 1, 'searching a number finds the job with that id');
+  await page.fill('#filter-name', '');
+  const linked = await context.newPage();
+  linked.setDefaultTimeout(timeout);
+  await linked.goto(`${base}/?status=fatal&job=${failing}`);
+  await linked.locator('#detail:not([hidden])').waitFor();
+  await linked.locator(`tr.job[data-job-id="${failing}"]`).waitFor();
+  check(await linked.locator('#filter-status').inputValue() === 'fatal' &&
+        (await linked.locator('#detail-title').textContent()).startsWith(`Job ${failing}`) &&
+        await linked.locator('tr.job').count() === fatalCount,
+        'a link opens the filtered list with the job open');
+  await linked.close();
+  psql(`SELECT count(*) FROM cadence.create_jobs(array(SELECT 'e2e bulk ' || i FROM generate_series(1, 250) i),
+                                                 cadence.once(now() + interval '1 hour'), queue => 'e2e-bulk')`);
+  const paged = await context.newPage();
+  paged.setDefaultTimeout(timeout);
+  await paged.goto(`${base}/?queue=e2e-bulk`);
+  await paged.locator('#more:not([hidden])').waitFor();
+  const firstPage = await paged.locator('tr.job').count();
+  await paged.locator('#more').click();
+  await paged.waitForFunction(() => document.querySelectorAll('tr.job').length === 250);
+  check(firstPage === 200 && await paged.locator('#more').isHidden(), 'the list pages: 200 jobs, then the other 50 on "Load more"');
+  await paged.close();
+  check(pageErrors.length === 0, `still no script errors${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
 
   // 9. A network blip. A second page reaches the gateway through a proxy whose
   // connections the test cuts. Meanwhile a transaction that took its event id

@@ -121,3 +121,12 @@ DROP TABLE tl_mine, tl_log, tl_batches, public.tl_theirs;
 DROP PROCEDURE tl_commit_and_rollback(), tl_purge_in_batches();
 REVOKE CREATE ON SCHEMA public FROM regress_tl_owner;
 DROP ROLE regress_tl_owner;
+
+-- The list's next run: a periodic job that ended shows its next fire.
+SELECT cadence.create_job('hourly', cadence.every('1 hour'), queue => 'hourly') AS h \gset
+SELECT cadence.run_job_now(:h);
+SELECT count(*) AS claimed FROM cadence.claim('hourly', 'w');
+SELECT cadence.complete(:h, 'w');
+SELECT r.status, r.next_run_at > now() AS has_a_next_run, r.next_run_at = s.timer_at AS at_its_next_fire
+FROM cadence.recent_jobs r JOIN cadence.jobs_status s USING (job_id) WHERE job_id = :h;
+SELECT cadence.delete_job(:h);
