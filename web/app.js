@@ -316,7 +316,8 @@ function writeUrl(push) {
   if (filters.queue.value.trim()) p.set('queue', filters.queue.value.trim());
   if (filters.name.value.trim()) p.set('q', filters.name.value.trim());
   if (selected !== null) p.set('job', String(selected));
-  const url = location.pathname + (p.size ? `?${p}` : '');
+  const query = p.toString();
+  const url = location.pathname + (query ? `?${query}` : '');
   if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
 }
 
