@@ -54,14 +54,28 @@ cursor=$($PSQL -c "SELECT list_group || ' ' || (extract(epoch FROM changed_at) *
                    FROM cadence.recent_jobs OFFSET $middle LIMIT 1")
 read -r c_group c_changed c_job <<<"$cursor"
 
-# The REST API's list query (src/client/api_routes.cpp), parameters bound.
-list_sql="SELECT rj.*, (SELECT s.event_id FROM cadence.jobs_status s WHERE s.job_id = rj.job_id) AS event_id
-FROM cadence.recent_jobs rj
-WHERE (NULLIF(:status, '-')::text IS NULL OR (rj.status = NULLIF(:status, '-') AND rj.list_group = cadence._list_group(NULLIF(:status, '-'))))
+# A day of last changes, 20 days back.
+day_from=$($PSQL -c "SELECT to_char(now() - interval '20 days', 'YYYY-MM-DD\"T\"HH24:MI:SS')")
+day_to=$($PSQL -c "SELECT to_char(now() - interval '19 days', 'YYYY-MM-DD\"T\"HH24:MI:SS')")
+
+# The REST API's list queries (src/client/api_routes.cpp), parameters bound, and
+# without JIT as cadence serve connects: one SELECT of the view; with a range of
+# the last change, one branch per group of the list, merged (the range is bound
+# as timestamps, as the API binds it).
+list_where="(NULLIF(:status, '-')::text IS NULL OR (rj.status = NULLIF(:status, '-') AND rj.list_group = cadence._list_group(NULLIF(:status, '-'))))
   AND (NULLIF(:queue, '-')::text IS NULL OR rj.queue = NULLIF(:queue, '-'))
   AND (NULLIF(:after_group, -1)::int IS NULL OR (rj.list_group, rj.changed_at, rj.job_id) <
-       (NULLIF(:after_group, -1), 'epoch'::timestamptz + :after_changed::bigint * interval '1 microsecond', :after_job::bigint))
-LIMIT 50;"
+       (NULLIF(:after_group, -1), 'epoch'::timestamptz + :after_changed::bigint * interval '1 microsecond', :after_job::bigint))"
+list_rows="SELECT rj.*, (SELECT s.event_id FROM cadence.jobs_status s WHERE s.job_id = rj.job_id) AS event_id
+FROM cadence.recent_jobs rj"
+list_sql="$list_rows WHERE $list_where LIMIT 50;"
+branch() {
+    echo "($list_rows WHERE rj.list_group = $1 AND (NULLIF(:after_group, -1)::int IS NULL OR NULLIF(:after_group, -1) >= $1)
+  AND $list_where AND rj.changed_at >= :from::timestamptz AND rj.changed_at < :to::timestamptz LIMIT 50)"
+}
+range_sql="SELECT * FROM ($(branch 3) UNION ALL $(branch 2) UNION ALL $(branch 1) UNION ALL $(branch 0)) g
+ORDER BY g.list_group DESC, g.changed_at DESC, g.job_id DESC LIMIT 50;"
+export PGOPTIONS="-c jit=off"
 
 scripts=$WORK_DIR/page_queries
 mkdir -p "$scripts"
@@ -76,6 +90,7 @@ query deep_page "-D status=- -D queue=- -D after_group=$c_group -D after_changed
 query status_fatal "${none/status=- /status=fatal }" "$list_sql"
 query queue_7 "${none/queue=- /queue=queue_7 }" "$list_sql"
 query queue_7_canceled "-D status=canceled -D queue=queue_7 -D after_group=-1 -D after_changed=0 -D after_job=0" "$list_sql"
+query one_day "$none -D from=$day_from -D to=$day_to" "$range_sql"
 query status_counts "" "SELECT * FROM cadence.status_counts;"
 query one_job "" "\\set id random(1, $JOBS)
 SELECT * FROM cadence.recent_jobs WHERE job_id = :id;"
@@ -85,7 +100,7 @@ query count_by_scan "" "SELECT status, count(*) FROM cadence.jobs_status GROUP B
 
 printf '%-20s %9s %9s   (%s rounds; %s jobs, %s events)\n' query 'p50 ms' 'p99 ms' "$ROUNDS" "$JOBS" \
     "$((JOBS * EVENTS_PER_JOB))"
-for name in first_page deep_page status_fatal queue_7 queue_7_canceled status_counts one_job job_history count_by_scan; do
+for name in first_page deep_page status_fatal queue_7 queue_7_canceled one_day status_counts one_job job_history count_by_scan; do
     rounds=$ROUNDS
     [ "$name" = count_by_scan ] && rounds=10  # the old way, for comparison: a scan
     rm -f "$scripts"/pgbench_log.*

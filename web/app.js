@@ -20,7 +20,10 @@ const deleted = new Set();    // job ids whose deleted event arrived
 let selected = null;          // the job in the detail panel
 
 const $ = (id) => document.getElementById(id);
-const filters = { status: $('filter-status'), queue: $('filter-queue'), name: $('filter-name') };
+const filters = { status: $('filter-status'), queue: $('filter-queue'), name: $('filter-name'),
+                  from: $('filter-from'), to: $('filter-to') };
+// A datetime-local value (the browser's time zone) as an instant, or null.
+const instantOf = (input) => (input.value ? new Date(input.value) : null);
 
 async function api(path, options = {}) {
   const response = await fetch(path, { ...options, headers: { ...headers, ...(options.headers || {}) } });
@@ -46,9 +49,11 @@ function searchedId() {
 
 function matches(job) {
   const status = filters.status.value, queue = filters.queue.value.trim(), name = filters.name.value.trim().toLowerCase();
-  const id = searchedId();
+  const id = searchedId(), from = instantOf(filters.from), to = instantOf(filters.to);
+  const changed = new Date(job.changed_at);
   return (!status || job.status === status) && (!queue || job.queue === queue) &&
-         (!name || job.job_id === id || job.name.toLowerCase().includes(name));
+         (!name || job.job_id === id || job.name.toLowerCase().includes(name)) &&
+         (!from || changed >= from) && (!to || changed < to);
 }
 
 // A trigger in words: "every 5 minutes", "0 3 * * * Europe/Berlin", "once at ...".
@@ -217,6 +222,24 @@ function applyEvent(message) {
   }
   refreshJob(jobId);
   countsSoon();
+  if (message.event === message.status && ENDINGS.has(message.status) &&
+      (jobId === selected || $('notify-all').checked)) toast(message, job);
+}
+
+// A toast when the job being looked at (or any, with "notify every job") ends a
+// run: completed, failed (error, fatal) or canceled; its link opens the job.
+const ENDINGS = new Set(CADENCE_STATUSES.filter((s) => s !== SCHEDULED && s !== RUNNING));
+function toast(message, job) {
+  const box = document.createElement('div');
+  box.className = 'toast';
+  box.dataset.status = message.status;
+  const link = Object.assign(document.createElement('a'), {
+    href: `?job=${message.job_id}`, textContent: `Job ${message.job_id}${job ? ` (${job.name})` : ''}`,
+  });
+  link.addEventListener('click', (event) => { event.preventDefault(); showDetail(message.job_id); box.remove(); });
+  box.append(link, ` ${message.status}`);
+  $('toasts').append(box);
+  setTimeout(() => box.remove(), 8000);
 }
 
 function connect() {
@@ -241,6 +264,8 @@ function listUrl(after) {
   if (filters.status.value) url.set('status', filters.status.value);
   if (filters.queue.value.trim()) url.set('queue', filters.queue.value.trim());
   if (filters.name.value.trim() && searchedId() === null) url.set('name', filters.name.value.trim());
+  if (filters.from.value) url.set('changed_after', instantOf(filters.from).toISOString());
+  if (filters.to.value) url.set('changed_before', instantOf(filters.to).toISOString());
   if (after) url.set('after', after);
   return `/api/v1/jobs?${url}`;
 }
@@ -306,6 +331,8 @@ function readUrl() {
   filters.status.value = p.get('status') ?? '';
   filters.queue.value = p.get('queue') ?? '';
   filters.name.value = p.get('q') ?? '';
+  filters.from.value = p.get('from') ?? '';
+  filters.to.value = p.get('to') ?? '';
   const job = Number(p.get('job'));
   return Number.isInteger(job) && job > 0 ? job : null;
 }
@@ -315,6 +342,8 @@ function writeUrl(push) {
   if (filters.status.value) p.set('status', filters.status.value);
   if (filters.queue.value.trim()) p.set('queue', filters.queue.value.trim());
   if (filters.name.value.trim()) p.set('q', filters.name.value.trim());
+  if (filters.from.value) p.set('from', filters.from.value);
+  if (filters.to.value) p.set('to', filters.to.value);
   if (selected !== null) p.set('job', String(selected));
   const query = p.toString();
   const url = location.pathname + (query ? `?${query}` : '');
@@ -413,7 +442,8 @@ $('detail-close').addEventListener('click', () => { $('detail').hidden = true; s
 // The status filter offers every status, in the list's order.
 for (const status of [...CADENCE_STATUSES].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3)))
   filters.status.append(new Option(status, status));
-for (const input of Object.values(filters)) input.addEventListener('input', () => filtersChanged(input === filters.status));
+for (const input of Object.values(filters))
+  input.addEventListener('input', () => filtersChanged(input === filters.status || input.type === 'datetime-local'));
 window.addEventListener('popstate', () => {
   const job = readUrl();
   filtersChanged(false);

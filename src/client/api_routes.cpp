@@ -48,13 +48,30 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
     // One page of recent_jobs in its order, read by key: the rows after the cursor's
     // row, in one of the indexes that have the list's order (all jobs, one queue's,
     // one status's: the group a status filter implies lets the planner see that).
-    pool_.query(std::string("WITH page AS (") + job_rows +
-                    " WHERE ($1::text IS NULL OR (rj.status = $1 AND rj.list_group = cadence._list_group($1)))"
-                    " AND ($2::text IS NULL OR rj.queue = $2)"
-                    " AND ($3::text IS NULL OR strpos(lower(rj.name), lower($3)) > 0)"
-                    " AND ($5::int IS NULL OR (rj.list_group, rj.changed_at, rj.job_id) <"
-                    "      ($5, 'epoch'::timestamptz + $6::bigint * interval '1 microsecond', $7::bigint))"
-                    " LIMIT $4::int) "
+    const std::string filters =
+        " AND ($1::text IS NULL OR (rj.status = $1 AND rj.list_group = cadence._list_group($1)))"
+        " AND ($2::text IS NULL OR rj.queue = $2)"
+        " AND ($3::text IS NULL OR strpos(lower(rj.name), lower($3)) > 0)"
+        " AND ($5::int IS NULL OR (rj.list_group, rj.changed_at, rj.job_id) <"
+        "      ($5, 'epoch'::timestamptz + $6::bigint * interval '1 microsecond', $7::bigint))"
+        " AND ($8::timestamptz IS NULL OR rj.changed_at >= $8)"
+        " AND ($9::timestamptz IS NULL OR rj.changed_at < $9)";
+    std::string rows = job_rows + std::string(" WHERE true") + filters + " LIMIT $4::int";
+    if (param("changed_after") || param("changed_before")) {
+        // A range of the last change cuts across the list's groups: each group
+        // (list_group 3 to 0) is read apart, where the range is a range of the
+        // index, and the groups' pages merged in the list's order. (Only then: the
+        // four branches cost about 4 ms more to plan.) No ORDER BY in a branch: the
+        // view's order holds, and an ORDER BY of its own would stop the index scan.
+        std::string groups;
+        for (int group = 3; group >= 0; --group)
+            groups += std::string(groups.empty() ? "" : " UNION ALL ") + "(" + job_rows +
+                      " WHERE rj.list_group = " + std::to_string(group) + " AND ($5::int IS NULL OR $5 >= " +
+                      std::to_string(group) + ")" + filters + " LIMIT $4::int)";
+        rows = "SELECT * FROM (" + groups + ") g ORDER BY g.list_group DESC, g.changed_at DESC, g.job_id DESC "
+               "LIMIT $4::int";
+    }
+    pool_.query("WITH page AS (" + rows + ") "
                     "SELECT json_build_object('jobs', coalesce((SELECT json_agg(p) FROM page p), '[]'), "
                     "'next', CASE WHEN (SELECT count(*) FROM page) = $4::int THEN (SELECT p.list_group || '.' || "
                     "(extract(epoch FROM p.changed_at) * 1000000)::bigint || '.' || p.job_id FROM page p "
@@ -62,7 +79,7 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
                 {param("status"), param("queue"), param("name"), std::to_string(*limit),
                  after ? number(after->list_group) : std::nullopt,
                  after ? number(after->changed_at_us) : std::nullopt,
-                 after ? number(after->job_id) : std::nullopt},
+                 after ? number(after->job_id) : std::nullopt, param("changed_after"), param("changed_before")},
                 [reply](PgOutcome outcome) {
                     if (!outcome.ok) return reply(failure_reply(outcome));
                     reply({200, outcome.scalar().value_or("{\"jobs\":[]}")});

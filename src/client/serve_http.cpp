@@ -139,7 +139,7 @@ int http_status_for_sqlstate(std::string_view sqlstate) {
     if (sqlstate == "42704") return 404;
     if (sqlstate == "55000") return 409;
     if (sqlstate == "22023" || sqlstate == "22004" || sqlstate == "22P02" ||
-        sqlstate == "22003")
+        sqlstate == "22003" || sqlstate == "22007" || sqlstate == "22008")
         return 400;
     if (sqlstate == "42501") return 403;
     return 500;

@@ -408,6 +408,19 @@ for ($pages = 1; $pages < 1000; $pages++) {
 }
 ok(@whole > 4, 'the list has jobs to page through (' . scalar(@whole) . ')');
 is(join(',', @paged), join(',', @whole), "pages of 7 with the next cursor give every job once, in recent_jobs' order ($pages pages)");
+($code, $body) = get_json("$base/api/v1/jobs?changed_after=2999-01-01T00:00:00Z");
+is_deeply($body->{jobs}, [], 'changed_after in the future: no job');
+my $oldest = sql('SELECT min(changed_at) FROM cadence.jobs_status');
+my $newest = sql('SELECT max(changed_at) FROM cadence.jobs_status');
+sub escaped { (my $text = shift) =~ s/([^A-Za-z0-9._~-])/sprintf('%%%02X', ord $1)/ge; return $text; }
+($code, $body) = get_json("$base/api/v1/jobs?limit=1000&changed_after=" . escaped($oldest) . '&changed_before=' . escaped($newest));
+my @in_range = split /\n/, sql("SELECT job_id FROM cadence.recent_jobs
+                                  WHERE changed_at >= '$oldest' AND changed_at < '$newest' LIMIT 1000");
+ok(@in_range > 0, 'jobs changed in the range (' . scalar(@in_range) . ')');
+is(join(',', map { $_->{job_id} } @{ $body->{jobs} }), join(',', @in_range),
+   "a range of the last change (read one group of the list at a time) gives its jobs in recent_jobs' order");
+($code, $body) = get_json("$base/api/v1/jobs?changed_after=yesterday-ish");
+is($code, 400, 'a malformed time is a 400');
 ($code, $body) = get_json("$base/api/v1/jobs?after=1.2");
 is($code, 400, 'a malformed cursor is a 400');
 like($body->{detail}, qr/invalid after "1\.2"/, '... naming it');

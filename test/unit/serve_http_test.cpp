@@ -74,6 +74,7 @@ TEST(ServeErrors, SqlstatesMapToHttp) {
     EXPECT_EQ(http_status_for_sqlstate("55000"), 409);
     EXPECT_EQ(http_status_for_sqlstate("22023"), 400);
     EXPECT_EQ(http_status_for_sqlstate("22004"), 400);
+    EXPECT_EQ(http_status_for_sqlstate("22007"), 400);  // a malformed time (changed_after=...)
     EXPECT_EQ(http_status_for_sqlstate(""), 503);
     EXPECT_EQ(http_status_for_sqlstate("08006"), 503);
     EXPECT_EQ(http_status_for_sqlstate("57P01"), 503);
