@@ -281,8 +281,19 @@ async function reload() {
   if (id !== null && !jobs.has(id)) refreshJob(id);
 }
 
-async function load(after = null) {
-  take(await api(listUrl(after)));
+// The next page of the list being shown: dropped if the filters changed meanwhile
+// (its cursor belongs to the old list).
+let loadingMore = false;
+async function load(after) {
+  if (loadingMore) return;
+  loadingMore = true;
+  const generation = listGeneration;
+  try {
+    const body = await api(listUrl(after));
+    if (generation === listGeneration) take(body);
+  } finally {
+    loadingMore = false;
+  }
 }
 
 function take(body) {
@@ -336,7 +347,9 @@ function readUrl() {
   const job = Number(p.get('job'));
   return Number.isInteger(job) && job > 0 ? job : null;
 }
+let restoring = false;  // applying the URL (back, forward): it is not written again
 function writeUrl(push) {
+  if (restoring) return;
   const p = new URLSearchParams();
   if (token) p.set('token', token);
   if (filters.status.value) p.set('status', filters.status.value);
@@ -445,9 +458,14 @@ for (const status of [...CADENCE_STATUSES].sort((a, b) => (RANK[a] ?? 3) - (RANK
 for (const input of Object.values(filters))
   input.addEventListener('input', () => filtersChanged(input === filters.status || input.type === 'datetime-local'));
 window.addEventListener('popstate', () => {
-  const job = readUrl();
-  filtersChanged(false);
-  if (job !== null) showDetail(job, false); else { $('detail').hidden = true; selected = null; }
+  restoring = true;
+  try {
+    const job = readUrl();
+    if (job !== null) showDetail(job, false); else { $('detail').hidden = true; selected = null; }
+    filtersChanged(false);
+  } finally {
+    restoring = false;
+  }
 });
 // Relative times move on: the list is drawn again every 10 s.
 setInterval(() => render(), 10000);

@@ -80,7 +80,11 @@ std::optional<StatusNotification> decode_status_notification(std::string_view pa
     StatusNotification out;
     for (const auto& message : parsed) {
         if (!message.is_object()) continue;
-        auto type = message.value("type", std::string());
+        // Anyone may NOTIFY this channel: a message that is not ours is skipped,
+        // never a reason to throw (a client decodes before it checks the sender).
+        auto type_field = message.find("type");
+        if (type_field == message.end() || !type_field->is_string()) continue;
+        const std::string& type = type_field->get_ref<const std::string&>();
         if (type == "resync") {
             auto first = message.find("first_event_id");
             auto last = message.find("last_event_id");
@@ -103,7 +107,7 @@ std::optional<StatusNotification> decode_status_notification(std::string_view pa
                 e.attempt = message.at("attempt").get<int>();
                 if (auto queue = message.find("queue"); queue != message.end() && queue->is_string())
                     e.queue = queue->get<std::string>();
-                e.at = message.value("at", std::string());
+                if (auto at = message.find("at"); at != message.end() && at->is_string()) e.at = at->get<std::string>();
                 out.events.push_back(std::move(e));
             } catch (const nlohmann::json::exception&) {
                 // A message we cannot read is treated as lost: ask for a replay.

@@ -146,6 +146,12 @@ try {
   await page.waitForFunction(() => !new URLSearchParams(location.search).has('status'));
   check(await page.locator('#filter-status').inputValue() === '' && await row(every).count() === 1,
         'back restores the unfiltered list');
+  await row(every).locator('td').nth(1).click();
+  await page.waitForFunction((id) => new URLSearchParams(location.search).get('job') === String(id), every);
+  await page.goBack();
+  await page.locator('#detail').waitFor({ state: 'hidden' });
+  await page.waitForTimeout(200);
+  check(!new URL(page.url()).searchParams.has('job'), 'back closes the job it opened, and the URL stays without it');
   await page.fill('#filter-name', String(every));
   check(await page.locator('tr.job').count() === 1 && await row(every).count() === 1, 'searching a number finds the job with that id');
   await page.fill('#filter-name', '');

@@ -133,6 +133,9 @@ my $forged = '[{"type":"status","event_id":999999,"job_id":424242,"event":"compl
            . '"attempt":1,"queue":"default","at":"2026-12-03T10:00:00Z"}]';
 as_role('mallory', "SELECT pg_notify('cadence_status', '$forged')");
 as_role('mallory', q{SELECT pg_notify('cadence_status', '[{"type":"resync"}]')});
+# A message whose fields are of the wrong kind: read before the sender is known,
+# so it must not stop the gateway (it once threw out of the event loop).
+as_role('mallory', q{SELECT pg_notify('cadence_status', '[{"type":1},{"type":"status","event_id":"x"}]')});
 my $after = as_role('alice', q{SELECT cadence.create_job('after forgeries', cadence.once(), payload => '{}')});
 wait_until('the real job after the forgeries', sub { $watch_out =~ /"job_id":$after\b/ && $sse_out =~ /"job_id":$after\b/ });
 unlike($watch_out, qr/424242/, 'cadence watch prints no forged status');
@@ -140,7 +143,7 @@ like($watch_err, qr/ignoring notifications on cadence_status from process \d+: i
      'cadence watch says it ignores the forger');
 unlike($sse_out, qr/424242/, "cadence serve's stream (the jobs page's feed) carries no forged status");
 my $status = decode_json(http_get('/api/v1/status'));
-is($status->{forged_notifications}, 2, 'cadence serve counts the forged status and the forged resync');
+is($status->{forged_notifications}, 3, 'cadence serve is still up, and counts the forged status, resync and malformed message');
 is($status->{publisher_pid}, sql('SELECT cadence.publisher_pid()'), 'cadence serve knows the publisher');
 is(as_role('mallory', 'SELECT cadence.publisher_pid() IS NOT NULL'), 't', 'an ordinary role can read the publisher pid');
 $_->kill_kill for ($watch, $serve, $sse);

@@ -156,7 +156,16 @@ TEST(StatusWire, GarbageIsRefusedAndUnreadableMessagesCountAsLost) {
     ASSERT_TRUE(broken);
     EXPECT_TRUE(broken->resync);
     EXPECT_TRUE(broken->events.empty());
-    // Unknown types are skipped: a newer server may add some.
+    // Unknown types are skipped: a newer server may add some; so is a type that
+    // is not a string, or a field of the wrong kind (anyone may NOTIFY the channel).
+    auto odd = decode_status_notification(R"([{"type":1},{"type":null},{"type":["status"]},{"type":"horizon","below":{}},)"
+                                          R"({"type":"status","event_id":1,"job_id":2,"event":"running","status":"running",)"
+                                          R"("attempt":1,"queue":5,"at":7}])");
+    ASSERT_TRUE(odd);
+    ASSERT_EQ(odd->events.size(), 1u);
+    EXPECT_FALSE(odd->events[0].queue);
+    EXPECT_EQ(odd->events[0].at, "");
+    EXPECT_FALSE(odd->horizon);
     auto future = decode_status_notification(R"([{"type":"hello","x":1}, 7])");
     ASSERT_TRUE(future);
     EXPECT_FALSE(future->resync);
