@@ -12,6 +12,8 @@ const [SCHEDULED, RUNNING, , ERROR, FATAL] = CADENCE_STATUSES;
 const [PAUSED, RESUMED] = CADENCE_EVENTS.slice(CADENCE_STATUSES.length);
 // The order of cadence.recent_jobs (src/sql/views.sql): running, scheduled, error and fatal, the rest.
 const RANK = { [RUNNING]: 0, [SCHEDULED]: 1, [ERROR]: 2, [FATAL]: 2 };
+// Every status, in that order (the status filter and the counts).
+const STATUSES_IN_LIST_ORDER = [...CADENCE_STATUSES].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3));
 
 const jobs = new Map();       // job_id -> job, as /api/v1/jobs returns it
 const lastEvent = new Map();  // job_id -> the newest event id applied
@@ -319,7 +321,7 @@ async function loadCounts() {
   const per = new Map(CADENCE_STATUSES.map((s) => [s, 0]));
   for (const c of body.counts) if (!queue || c.queue === queue) per.set(c.status, (per.get(c.status) ?? 0) + c.jobs);
   const nav = $('counts');
-  nav.replaceChildren(...[...per.keys()].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3)).map((status) => {
+  nav.replaceChildren(...STATUSES_IN_LIST_ORDER.map((status) => {
     const chip = button(`${status} ${per.get(status).toLocaleString()}`, 'count', () => {
       filters.status.value = filters.status.value === status ? '' : status;
       filtersChanged(true);
@@ -453,7 +455,7 @@ $('export-json').addEventListener('click', () => {
 });
 $('detail-close').addEventListener('click', () => { $('detail').hidden = true; selected = null; writeUrl(true); });
 // The status filter offers every status, in the list's order.
-for (const status of [...CADENCE_STATUSES].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3)))
+for (const status of STATUSES_IN_LIST_ORDER)
   filters.status.append(new Option(status, status));
 for (const input of Object.values(filters))
   input.addEventListener('input', () => filtersChanged(input === filters.status || input.type === 'datetime-local'));

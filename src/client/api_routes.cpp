@@ -2,8 +2,6 @@
 
 namespace cadence::client {
 
-
-
 namespace {
 
 // recent_jobs' columns plus the latest event id; a scalar subquery keeps the view's

@@ -275,6 +275,13 @@ void take_in_changes();
 // fails, which gets a 'failed' row: one job's failure never holds up the others,
 // and no subtransaction is opened per job (past 64 a transaction's subtransaction
 // ids overflow the snapshot cache of every backend).
+// A cancel, a shutdown or a FATAL error ends the scheduler's pass; any other error
+// is the work's own (a job's fire, a fold), logged and tried again later.
+bool ends_the_pass(const PgError& e) {
+    return e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED || e.data()->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+           e.data()->elevel >= FATAL;
+}
+
 void fire(const std::vector<int64>& ids, std::vector<TimerRow>& rows) {
     if (ids.empty()) return;
     std::string why;
@@ -284,9 +291,7 @@ void fire(const std::vector<int64>& ids, std::vector<TimerRow>& rows) {
         return;
     } catch (const PgError& e) {
         // A cancel or a shutdown is not the jobs' fault: it ends this pass.
-        if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED || e.data()->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-            e.data()->elevel >= FATAL)
-            throw;
+        if (ends_the_pass(e)) throw;
         why = e.what();
         pg_guard([&]() noexcept {
             FreeErrorData(e.data());
@@ -452,7 +457,6 @@ TimestampTz counts_folded_at = 0;
 void fold_job_counts() {
     TimestampTz now = GetCurrentTimestamp();
     if (!counts_changed || now - counts_folded_at < USECS_PER_SEC) return;
-    counts_changed = false;
     counts_folded_at = now;
     try {
         pg_guard([&]() noexcept {
@@ -462,11 +466,9 @@ void fold_job_counts() {
             if (rc != SPI_OK_SELECT) elog(ERROR, "folding job counts failed: %s", SPI_result_code_string(rc));
             commit_spi_transaction();
         });
+        counts_changed = false;  // only once folded: a failure is tried again a second later
     } catch (const PgError& e) {
-        if (e.data()->sqlerrcode == ERRCODE_QUERY_CANCELED || e.data()->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-            e.data()->elevel >= FATAL)
-            throw;
-        counts_changed = true;
+        if (ends_the_pass(e)) throw;
         std::string why = e.what();
         pg_guard([&]() noexcept {
             FreeErrorData(e.data());
