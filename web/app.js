@@ -224,6 +224,7 @@ function applyEvent(message) {
   }
   refreshJob(jobId);
   countsSoon();
+  if (message.event === RUNNING || ENDINGS.has(message.event)) workersSoon();
   if (message.event === message.status && ENDINGS.has(message.status) &&
       (jobId === selected || $('notify-all').checked)) toast(message, job);
 }
@@ -337,6 +338,52 @@ function countsSoon() {
   countsTimer = setTimeout(() => { countsTimer = null; loadCounts().catch(() => {}); }, 1000);
 }
 
+// The workers panel (GET /api/v1/workers): read again at most once a second while
+// events arrive (each run claimed or ended is an event). A worker not seen for
+// the server's cadence.worker_gone_after turns gone here, as time passes.
+const WORKERS_SHOWN = 50;
+let workers = { workers: [], gone_after_seconds: 300 };
+async function loadWorkers() {
+  workers = await api('/api/v1/workers');
+  renderWorkers();
+}
+function workerState(worker) {
+  const silent = Date.now() - Date.parse(worker.last_seen) > workers.gone_after_seconds * 1000;
+  if (worker.state === 'busy' && (worker.kind === 'executor' || !silent)) return 'busy';
+  return silent ? 'gone' : worker.state === 'gone' ? 'idle' : worker.state;
+}
+function renderWorkers() {
+  const list = workers.workers;
+  const states = list.map(workerState);
+  const busy = states.filter((s) => s === 'busy').length;
+  const gone = states.filter((s) => s === 'gone').length;
+  $('workers-summary').textContent =
+    `${list.length} seen, ${busy} busy, ${gone} gone${list.length > WORKERS_SHOWN ? ` (latest ${WORKERS_SHOWN} shown)` : ''}`;
+  $('workers-table').tBodies[0].replaceChildren(...list.slice(0, WORKERS_SHOWN).map((w, i) => {
+    const tr = document.createElement('tr');
+    tr.dataset.worker = w.worker;
+    const state = cell();
+    const dot = Object.assign(document.createElement('span'), { className: 'worker-state', textContent: states[i] });
+    dot.dataset.state = states[i];
+    state.append(dot);
+    const running = cell();
+    for (const jobId of w.running) {
+      const link = Object.assign(document.createElement('a'), { href: `?job=${jobId}`, textContent: `#${jobId}` });
+      link.addEventListener('click', (event) => { event.preventDefault(); showDetail(jobId); });
+      running.append(link, ' ');
+    }
+    tr.append(cell(w.worker), cell(w.kind), state, cell(w.queues.join(', ')), running,
+              cell(w.completed.toLocaleString()), cell(w.failed.toLocaleString()),
+              timeCell(w.last_seen), timeCell(w.first_seen));
+    return tr;
+  }));
+}
+let workersTimer = null;
+function workersSoon() {
+  if (workersTimer !== null) return;
+  workersTimer = setTimeout(() => { workersTimer = null; loadWorkers().catch(() => {}); }, 1000);
+}
+
 // The view in the URL: ?status=&queue=&q=&job= (back, forward, reload and
 // bookmarks restore it).
 function readUrl() {
@@ -445,7 +492,11 @@ function csvValue(value) {
 }
 
 $('more').addEventListener('click', () => { if (nextPage) load(nextPage).catch(failed); });
-$('refresh').addEventListener('click', () => { reload().catch(failed); loadCounts().catch(failed); });
+$('refresh').addEventListener('click', () => {
+  reload().catch(failed);
+  loadCounts().catch(failed);
+  loadWorkers().catch(failed);
+});
 $('export-csv').addEventListener('click', () => {
   const lines = [COLUMNS.join(','), ...visibleJobs().map((job) => COLUMNS.map((c) => csvValue(job[c])).join(','))];
   download('cadence-jobs.csv', 'text/csv', lines.join('\r\n') + '\r\n');
@@ -469,8 +520,8 @@ window.addEventListener('popstate', () => {
     restoring = false;
   }
 });
-// Relative times move on: the list is drawn again every 10 s.
-setInterval(() => render(), 10000);
+// Relative times move on (and silent workers turn gone): drawn again every 10 s.
+setInterval(() => { render(); renderWorkers(); }, 10000);
 $('filters').addEventListener('submit', (event) => event.preventDefault());
 
 // Subscribe first, then read: a change between the two arrives as an event and
@@ -479,4 +530,5 @@ connect();
 const openJob = readUrl();
 reload().catch(failed);
 loadCounts().catch(failed);
+loadWorkers().catch(failed);
 if (openJob !== null) showDetail(openJob, false);

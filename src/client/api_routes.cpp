@@ -93,6 +93,17 @@ void ApiRoutes::counts(Reply reply) {
                 });
 }
 
+void ApiRoutes::workers(Reply reply) {
+    // The page tells gone workers by last_seen itself, so it sends the setting too.
+    pool_.query("SELECT json_build_object('workers', coalesce(json_agg(w), '[]'), 'gone_after_seconds', "
+                "extract(epoch FROM current_setting('cadence.worker_gone_after')::interval))::text "
+                "FROM cadence.workers w",
+                {}, [reply](PgOutcome outcome) {
+                    if (!outcome.ok) return reply(failure_reply(outcome));
+                    reply({200, outcome.scalar().value_or("{\"workers\":[]}")});
+                });
+}
+
 void ApiRoutes::get_job(std::int64_t job_id, Reply reply) {
     pool_.query(std::string("SELECT json_build_object('job', row_to_json(r), 'events', "
                             "(SELECT coalesce(json_agg(h), '[]') FROM (SELECT event_id, event, "

@@ -27,6 +27,8 @@ public:
     void get_job(std::int64_t job_id, Reply reply);
     // {"counts": [{"queue":..,"status":..,"jobs":..}, ...]}: cadence.status_counts.
     void counts(Reply reply);
+    // {"workers": [cadence.workers rows], "gone_after_seconds": 300}.
+    void workers(Reply reply);
     void run_job(std::int64_t job_id, Reply reply);
     void cancel_job(std::int64_t job_id, Reply reply);
     void delete_job(std::int64_t job_id, Reply reply);

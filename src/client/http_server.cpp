@@ -87,6 +87,9 @@ private:
         case serve::RouteKind::counts:
             if (only(http::verb::get)) context_.api.counts(reply);
             return;
+        case serve::RouteKind::workers:
+            if (only(http::verb::get)) context_.api.workers(reply);
+            return;
         case serve::RouteKind::bad_id:
             return send(error_reply(400, "invalid job id: expected a positive integer"));
         case serve::RouteKind::not_found:

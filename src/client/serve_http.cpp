@@ -119,6 +119,7 @@ Route match_route(std::string_view path) {
     if (parts.size() == 1 && parts[0] == "events") return {RouteKind::events, 0};
     if (parts.size() == 1 && parts[0] == "status") return {RouteKind::status, 0};
     if (parts.size() == 1 && parts[0] == "counts") return {RouteKind::counts, 0};
+    if (parts.size() == 1 && parts[0] == "workers") return {RouteKind::workers, 0};
     if (parts[0] != "jobs" || parts.size() < 2 || parts.size() > 3) return {};
     RouteKind kind = RouteKind::job;
     if (parts.size() == 3) {

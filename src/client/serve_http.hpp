@@ -49,7 +49,7 @@ std::optional<ListCursor> parse_list_cursor(std::string_view text);
 std::optional<std::int64_t> parse_event_id(std::string_view text);
 
 // Which API route a path names (after "/api/v1").
-enum class RouteKind { jobs, job, job_stream, job_run, job_cancel, events, status, counts, not_found, bad_id };
+enum class RouteKind { jobs, job, job_stream, job_run, job_cancel, events, status, counts, workers, not_found, bad_id };
 struct Route {
     RouteKind kind = RouteKind::not_found;
     std::int64_t job_id = 0;

@@ -49,14 +49,17 @@ public:
         event.fire_time = fire_time ? fire_time : r.fire_time;
         event.reason = reason;
         event.run_at = due;
+        // Who claimed the run, or who held the run this event ends (cadence.workers
+        // counts what each worker completed and failed from these).
         if (running) event.worker = std::string(input_.worker);
+        else if (r.status == JobStatus::running) event.worker = r.worker;
         event.with_caller_details = caller_details;
 
         r.status = status;
         r.attempt = attempt;
         r.run_at = due;
         r.fire_time = event.fire_time;
-        r.worker = event.worker;
+        r.worker = running ? event.worker : std::string();
         r.lease = input_.lease;
         r.lease_expires_at = running && input_.lease ? std::optional(input_.clock + *input_.lease) : std::nullopt;
         r.heartbeat_at = running ? std::optional(input_.clock) : std::nullopt;

@@ -73,7 +73,7 @@ struct LifecycleEvent {
     std::optional<Instant> fire_time; // the tick the run belongs to
     std::string_view reason;          // status events: why (details.reason)
     std::optional<Instant> run_at;    // status events: due or retry time (details.run_at)
-    std::string worker;               // running: the holder (details.worker)
+    std::string worker;               // running: the new holder; an event ending a run: its holder
     std::string error;                // lease expiry: what happened (details.error)
     bool with_caller_details = true;  // the caller's details (result, error, changes) go in
 };

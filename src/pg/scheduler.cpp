@@ -386,11 +386,14 @@ void serve_snapshot() {
     if (requester >= 0) SetLatch(&ProcGlobal->allProcs[requester].procLatch);
 }
 
-// Arms the timerfd for the earliest timer (absolute wall-clock time), or disarms it.
-void arm(int timerfd) {
+// Sets the timerfd to the earliest timer, or to `housekeeping_us` (a fold, a flush
+// of progress) when that comes first; both in microseconds since the Unix epoch.
+void arm(int timerfd, std::optional<int64> housekeeping_us) {
     itimerspec spec{};
-    if (auto earliest = timers.earliest()) {
-        int64 at = std::max<int64>(earliest->due_us, 1);
+    std::optional<int64> due = housekeeping_us;
+    if (auto earliest = timers.earliest()) due = due ? std::min(*due, earliest->due_us) : earliest->due_us;
+    if (due) {
+        int64 at = std::max<int64>(*due, 1);
         spec.it_value.tv_sec = at / 1000000;
         spec.it_value.tv_nsec = (at % 1000000) * 1000;
     }
@@ -447,35 +450,49 @@ bool installed_or_end() {
     return false;
 }
 
-// Whether jobs changed since the counts were last folded, and when that was.
+// Whether jobs changed since the counts and the workers were last folded (or the
+// workers' fold has more to take in), and when that was.
 bool counts_changed = true;
 TimestampTz counts_folded_at = 0;
 
-// Folds cadence.job_count_changes into cadence.job_counts, at most once a second
-// while jobs change: the counts are the sum of both, so readers sum a second of
-// changes at the most. A failure is logged and tried again a second later.
-void fold_job_counts() {
+// Folds cadence.job_count_changes into cadence.job_counts, and the event log's
+// workers into cadence.worker_activity, at most once a second while jobs change:
+// readers add what is not folded yet, so they read a second of changes at the
+// most. A failure is logged and tried again a second later.
+void fold_counts_and_workers() {
     TimestampTz now = GetCurrentTimestamp();
     if (!counts_changed || now - counts_folded_at < USECS_PER_SEC) return;
     counts_folded_at = now;
     try {
-        pg_guard([&]() noexcept {
-            static const char* sql = "SELECT cadence._fold_job_counts()";
+        bool more = pg_guard([&]() noexcept {
+            static const char* sql = "SELECT cadence._fold_job_counts(), cadence._fold_worker_activity()";
             begin_spi_transaction(sql);
             int rc = SPI_execute_plan(plan_of(sql, 0, nullptr), nullptr, nullptr, false, 0);
-            if (rc != SPI_OK_SELECT) elog(ERROR, "folding job counts failed: %s", SPI_result_code_string(rc));
+            if (rc != SPI_OK_SELECT || SPI_processed != 1)
+                elog(ERROR, "folding job counts and workers failed: %s", SPI_result_code_string(rc));
+            bool null = false;
+            bool more_waiting = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &null));
             commit_spi_transaction();
+            return more_waiting && !null;
         });
-        counts_changed = false;  // only once folded: a failure is tried again a second later
+        counts_changed = more;  // only once folded: a failure is tried again a second later
     } catch (const PgError& e) {
         if (ends_the_pass(e)) throw;
         std::string why = e.what();
         pg_guard([&]() noexcept {
             FreeErrorData(e.data());
             AbortCurrentTransaction();
-            ereport(WARNING, (errmsg("pg_cadence scheduler: folding job counts: %s", why.c_str())));
+            ereport(WARNING, (errmsg("pg_cadence scheduler: folding job counts and workers: %s", why.c_str())));
         });
     }
+}
+
+// When the next fold is due, in microseconds since the Unix epoch (for the timerfd).
+std::optional<int64> fold_due_us() {
+    if (!counts_changed) return std::nullopt;
+    constexpr int64 unix_offset_us =
+        static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC;
+    return counts_folded_at + USECS_PER_SEC + unix_offset_us;
 }
 
 // Publishes what committed and takes in the changes other sessions committed.
@@ -521,7 +538,7 @@ void work() {
     if (extension_ready) {
         fire_due();
         tend_executors();
-        fold_job_counts();
+        fold_counts_and_workers();
     }
     serve_snapshot();
 }
@@ -567,7 +584,7 @@ void scheduler_main(Datum arg) {
 
     for (;;) {
         work();
-        arm(timerfd);
+        arm(timerfd, fold_due_us());
         // Statistics still held back by the once-a-second limit go out before sleeping.
         (void)pgstat_report_stat(true);
 

@@ -28,6 +28,7 @@ int max_payload_bytes = 4 * 1024 * 1024;
 int max_sql_bytes = 1024 * 1024;
 int max_error_bytes = 64 * 1024;
 int max_jobs_per_role = 0;
+int worker_gone_after = 300;
 char* executor_queue_limits = nullptr;
 bool fail_publication_for_tests = false;
 
@@ -110,6 +111,11 @@ void define_settings() {
         "A longer one is cut, with a marker saying how much was cut: a failure is always recorded.",
         &max_error_bytes, 64 * 1024, 256, 1024 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr,
         nullptr);
+    DefineCustomIntVariable(
+        "cadence.worker_gone_after", "How long a worker may stay unseen before cadence.workers shows it as gone.",
+        "A worker is seen when it claims, renews or ends a run, and (at most every 10 seconds) when its "
+        "claim finds nothing to run.",
+        &worker_gone_after, 300, 1, 7 * 86400, PGC_USERSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable(
         "cadence.publish_status", "Publish committed job status changes with NOTIFY cadence_status.",
         nullptr, &publish_status, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);

@@ -29,6 +29,8 @@ extern int max_sql_bytes;
 extern int max_error_bytes;
 // cadence.max_jobs_per_role: jobs a role may own, 0 for no cap (read by the SQL).
 extern int max_jobs_per_role;
+// cadence.worker_gone_after, in seconds (read by the view cadence.workers).
+extern int worker_gone_after;
 // The limit of an input kind, in bytes.
 int input_limit(core::InputKind kind);
 // cadence.executor_queue_limits: "queue=limit, ..." (reloadable).

@@ -397,6 +397,16 @@ CREATE OR REPLACE FUNCTION cadence._delete_job(caller oid, job_id bigint) RETURN
     SET search_path = pg_catalog, pg_temp
     AS $$ BEGIN PERFORM FROM cadence._transit(caller, 'remove', ARRAY[job_id]); END $$;
 
+-- A worker whose claim found nothing is still alive: its last_seen in
+-- cadence.worker_activity moves, at most once every 10 seconds (so an idle worker
+-- polling in a loop writes little). A worker that never claimed a run has no row.
+CREATE OR REPLACE FUNCTION cadence._seen_idle(queue text, worker text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    UPDATE cadence.worker_activity a SET last_seen = now()
+    WHERE a.worker = _seen_idle.worker AND a.queue = _seen_idle.queue AND a.last_seen < now() - interval '10 seconds'
+$$;
+
 -- Checks claim's arguments.
 CREATE OR REPLACE FUNCTION cadence._check_claim(queue text, worker text, max_jobs int, lease interval)
     RETURNS void
@@ -405,6 +415,11 @@ CREATE OR REPLACE FUNCTION cadence._check_claim(queue text, worker text, max_job
 BEGIN
     IF queue IS NULL OR worker IS NULL OR btrim(worker) = '' THEN
         RAISE EXCEPTION 'queue and worker must be given' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- cadence.workers tells the executors by their names.
+    IF worker LIKE 'pg\_cadence executor%' THEN
+        RAISE EXCEPTION 'worker name "%" is reserved for pg_cadence''s executors', worker
+            USING ERRCODE = 'reserved_name', HINT = 'Name the worker after its host and process, for example.';
     END IF;
     IF max_jobs IS NULL OR max_jobs < 1 OR max_jobs > 1000 THEN
         RAISE EXCEPTION 'max_jobs must be between 1 and 1000, not %', max_jobs
@@ -465,6 +480,9 @@ CREATE OR REPLACE FUNCTION cadence._claim(caller oid, queue text, worker text, m
 BEGIN
     PERFORM cadence._check_claim(queue, worker, max_jobs, lease);
     RETURN QUERY SELECT * FROM cadence._claim_due(caller, queue, worker, max_jobs, lease);
+    IF NOT FOUND THEN
+        PERFORM cadence._seen_idle(queue, worker);
+    END IF;
 END $$;
 
 CREATE OR REPLACE FUNCTION cadence._heartbeat(caller oid, job_id bigint, worker text, progress real)
@@ -677,7 +695,7 @@ REVOKE ALL ON FUNCTION
     cadence._alter_job(oid, bigint, jsonb, text, jsonb, text, text, int, interval, interval),
     cadence._pause_job(oid, bigint), cadence._resume_job(oid, bigint),
     cadence._run_job_now(oid, bigint), cadence._cancel_job(oid, bigint),
-    cadence._delete_job(oid, bigint), cadence._check_claim(text, text, int, interval),
+    cadence._delete_job(oid, bigint), cadence._check_claim(text, text, int, interval), cadence._seen_idle(text, text),
     cadence._claim_due(oid, text, text, int, interval),
     cadence._claim(oid, text, text, int, interval),
     cadence._heartbeat(oid, bigint, text, real), cadence._result_details(bigint[], jsonb[]),

@@ -108,3 +108,49 @@ BEGIN
     RETURN folded;
 END $$;
 REVOKE ALL ON FUNCTION cadence._fold_job_counts() FROM PUBLIC;
+
+-- Folds the workers named in the event log (details.worker: who claimed a run, or
+-- held the run an event ended) into cadence.worker_activity, called by the
+-- scheduler with the counts. It folds the events below the status horizon
+-- (cadence.status_horizon(): nothing below it can still commit) and at most
+-- 50,000 ids a call, so that a long log (after an upgrade) is taken in over a few
+-- minutes, not in one long pass. Returns whether more is waiting below the horizon.
+CREATE OR REPLACE FUNCTION cadence._fold_worker_activity() RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    horizon bigint := cadence.status_horizon();
+    from_id bigint;
+    to_id bigint;
+BEGIN
+    SELECT below INTO from_id FROM cadence.worker_activity_folded FOR UPDATE;
+    IF NOT FOUND THEN
+        from_id := 0;
+        INSERT INTO cadence.worker_activity_folded VALUES (0);
+    END IF;
+    to_id := least(horizon, from_id + 50000);
+    IF to_id <= from_id THEN
+        RETURN false;
+    END IF;
+    -- (Events of 0.1.0 whose job was deleted before the update have no queue: skipped.)
+    INSERT INTO cadence.worker_activity AS a (worker, owner, queue, first_seen, last_seen, completed, failed)
+    -- Seen: its claims, completions and failures; a run canceled or whose lease
+    -- expired names it too, but that is not the worker's doing (an expired lease
+    -- counts as failed).
+    SELECT e.details ->> 'worker', e.owner, e.queue,
+           min(e.at) FILTER (WHERE e.details ->> 'reason' IN ('claim', 'complete', 'fail')),
+           max(e.at) FILTER (WHERE e.details ->> 'reason' IN ('claim', 'complete', 'fail')),
+           count(*) FILTER (WHERE e.event = 'completed'), count(*) FILTER (WHERE e.event IN ('error', 'fatal'))
+    FROM cadence.job_events e
+    WHERE e.id >= from_id AND e.id < to_id AND e.details ? 'worker' AND e.queue IS NOT NULL
+    GROUP BY 1, 2, 3
+    ON CONFLICT (worker, owner, queue) DO UPDATE
+        SET first_seen = least(a.first_seen, excluded.first_seen),
+            last_seen = greatest(a.last_seen, excluded.last_seen),
+            completed = a.completed + excluded.completed,
+            failed = a.failed + excluded.failed;
+    UPDATE cadence.worker_activity_folded SET below = to_id;
+    RETURN to_id < horizon;
+END $$;
+REVOKE ALL ON FUNCTION cadence._fold_worker_activity() FROM PUBLIC;

@@ -62,7 +62,9 @@ CREATE OR REPLACE FUNCTION cadence.verify()
     AS $$
 WITH last_status AS (
     SELECT DISTINCT ON (e.job_id) e.job_id, e.id, e.status, e.attempt,
-           (e.details ->> 'run_at')::timestamptz AS run_at, e.details ->> 'worker' AS worker
+           (e.details ->> 'run_at')::timestamptz AS run_at,
+           -- (An event that ends a run names the worker that held it; only a run holds one.)
+           CASE WHEN e.status = 'running' THEN e.details ->> 'worker' END AS worker
     FROM cadence.job_events e
     WHERE e.event = e.status
     ORDER BY e.job_id, e.id DESC

@@ -47,3 +47,48 @@ COMMENT ON VIEW cadence.status_counts IS
     'how many of the jobs the role can see are in each queue and status, kept as jobs change (no count of the jobs)';
 
 GRANT SELECT ON cadence.recent_jobs, cadence.job_history, cadence.status_counts TO PUBLIC;
+
+-- The workers that claimed, renewed or ended runs of the jobs the role can see:
+-- the folded activity, the events not folded yet (about a second of them) and the
+-- runs held now (a heartbeat writes no event: their heartbeat_at says when the
+-- worker was last heard of). A worker not seen for cadence.worker_gone_after is gone.
+CREATE OR REPLACE VIEW cadence.workers WITH (security_invoker = true) AS
+WITH seen AS (
+    SELECT a.worker, a.queue, a.first_seen, a.last_seen, a.completed, a.failed
+    FROM cadence.worker_activity a
+    UNION ALL
+    SELECT e.details ->> 'worker', e.queue, seen.at, seen.at, (e.event = 'completed')::int,
+           (e.event IN ('error', 'fatal'))::int
+    FROM cadence.job_events e
+    -- (as cadence._fold_worker_activity: only claims, completions and failures are sightings)
+    CROSS JOIN LATERAL (SELECT CASE WHEN e.details ->> 'reason' IN ('claim', 'complete', 'fail') THEN e.at END AS at) seen
+    WHERE e.id >= coalesce((SELECT f.below FROM cadence.worker_activity_folded f), 0)
+      AND e.details ? 'worker' AND e.queue IS NOT NULL
+    UNION ALL
+    SELECT s.worker, s.queue, s.heartbeat_at, s.heartbeat_at, 0, 0
+    FROM cadence.jobs_status s
+    WHERE s.status = 'running' AND s.worker IS NOT NULL AND s.heartbeat_at IS NOT NULL
+), held AS (
+    SELECT s.worker, array_agg(s.job_id ORDER BY s.job_id) AS running
+    FROM cadence.jobs_status s
+    WHERE s.status = 'running' AND s.worker IS NOT NULL
+    GROUP BY s.worker
+)
+SELECT w.worker,
+       CASE WHEN w.worker LIKE 'pg\_cadence executor %' THEN 'executor' ELSE 'external' END AS kind,
+       -- (An executor is busy for as long as its run lasts: it sends no heartbeats.)
+       CASE WHEN h.running IS NOT NULL AND (w.worker LIKE 'pg\_cadence executor %' OR NOT w.gone) THEN 'busy'
+            WHEN w.gone THEN 'gone'
+            ELSE 'idle' END AS state,
+       w.queues, coalesce(h.running, '{}') AS running,
+       w.completed::bigint AS completed, w.failed::bigint AS failed, w.first_seen, w.last_seen
+FROM (SELECT s.worker, array_agg(DISTINCT s.queue ORDER BY s.queue) AS queues, sum(s.completed) AS completed,
+             sum(s.failed) AS failed, min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen,
+             max(s.last_seen) < now() - coalesce(current_setting('cadence.worker_gone_after', true), '5min')::interval
+                 AS gone
+      FROM seen s GROUP BY s.worker) w
+LEFT JOIN held h ON h.worker = w.worker
+ORDER BY w.last_seen DESC, w.worker;
+COMMENT ON VIEW cadence.workers IS
+    'the workers (external, and the executors) that claimed, renewed or ended runs of the jobs the role can see: queues, the runs held now, completed and failed counts, first and last seen; busy, idle or gone (not seen for cadence.worker_gone_after)';
+GRANT SELECT ON cadence.workers TO PUBLIC;

@@ -202,6 +202,38 @@ try {
   await paged.close();
   check(pageErrors.length === 0, `still no script errors${pageErrors.length ? ': ' + pageErrors.join('; ') : ''}`);
 
+  // 11. The workers panel, live: a worker that claims shows busy with its run (a
+  // link that opens it), its completed and failed counts are the log's, the
+  // executors are there, and a worker unseen for cadence.worker_gone_after is gone.
+  const workerRow = (name) => page.locator(`#workers-table tr[data-worker="${name}"]`);
+  const held = psql(`SELECT cadence.create_job('e2e held', cadence.once(), queue => 'e2e-workers')`);
+  psql(`SELECT count(*) FROM cadence.claim('e2e-workers', 'e2e-busy-worker', 1)`);
+  await workerRow('e2e-busy-worker').locator('.worker-state[data-state="busy"]').waitFor();
+  check(await workerRow('e2e-busy-worker').locator(`a[href="?job=${held}"]`).count() === 1,
+        'a worker that claimed a run shows busy, live, with the run it holds');
+  const [done, failedRuns] = psql(`SELECT completed || ' ' || failed FROM cadence.workers WHERE worker = 'e2e-worker'`).split(' ');
+  await page.waitForFunction(([d, f]) => {
+    const cells = document.querySelectorAll('#workers-table tr[data-worker="e2e-worker"] td');
+    return cells.length > 6 && cells[5].textContent === d && cells[6].textContent === f;
+  }, [done, failedRuns]);
+  check(Number(done) >= 2, `a worker's completed (${done}) and failed (${failedRuns}) runs are those of cadence.workers`);
+  check(await page.locator('#workers-table td:nth-child(2)', { hasText: 'executor' }).count() >= 1,
+        'the executors that ran SQL jobs are listed too');
+  await workerRow('e2e-busy-worker').locator(`a[href="?job=${held}"]`).click();
+  await page.locator('#detail:not([hidden])').waitFor();
+  check((await page.locator('#detail-title').textContent()).startsWith(`Job ${held}`), "a worker's run opens the job");
+  await page.locator('#detail-close').click();
+  await page.locator('#workers').screenshot({ path: screenshot.replace(/\.png$/, '') + '-workers.png' });
+  await page.locator('main').screenshot({ path: screenshot.replace(/\.png$/, '') + '-list.png' });
+  await page.evaluate(() => { workers.gone_after_seconds = 1; renderWorkers(); });
+  await page.waitForTimeout(1100);
+  await page.evaluate(() => renderWorkers());
+  check(await workerRow('e2e-worker').locator('.worker-state[data-state="gone"]').count() === 1,
+        'a worker not seen for longer than the setting turns gone as time passes');
+  psql(`SELECT cadence.complete(${held}, 'e2e-busy-worker')`);
+  await workerRow('e2e-busy-worker').locator('.worker-state[data-state="idle"], .worker-state[data-state="gone"]').waitFor();
+  check(true, 'completing its run makes the worker no longer busy');
+
   // 9. A network blip. A second page reaches the gateway through a proxy whose
   // connections the test cuts. Meanwhile a transaction that took its event id
   // before the page's last event commits: the page's EventSource reconnects with

@@ -393,6 +393,21 @@ is(join(',', sort map { $_->{job_id} } @{ $body->{jobs} }), join(',', sort ($ali
     "the list holds the role's own jobs only");
 ($code) = http('GET', "$alice_base/api/v1/jobs/$bob_job");
 is($code, 404, "another role's job is not found");
+# Workers: the ones that handled the role's jobs, as far as they did.
+$node->safe_psql('postgres', qq{SET ROLE alice; SELECT cadence.run_job_now($alice_job);
+    SELECT count(*) FROM cadence.claim('default', 'shared-host', 1)});
+$node->safe_psql('postgres', qq{SET ROLE bob; SELECT cadence.run_job_now($bob_job);
+    SELECT count(*) FROM cadence.claim('default', 'bobs-host', 1);
+    SELECT cadence.complete($bob_job, 'bobs-host')});
+($code, $body) = get_json("$alice_base/api/v1/workers");
+is($code, 200, 'GET /api/v1/workers answers');
+is(join(',', map { "$_->{worker}:$_->{state}:@{$_->{running}}" } @{ $body->{workers} }), "shared-host:busy:$alice_job",
+   "a role sees the workers that handled its jobs (not another role's), busy with its run");
+is($body->{gone_after_seconds}, 300, '... and how long a worker may go unseen (cadence.worker_gone_after)');
+($code, $body) = get_json("$base/api/v1/workers");
+my %by_name = map { $_->{worker} => $_ } @{ $body->{workers} };
+ok($by_name{'bobs-host'} && $by_name{'bobs-host'}{completed} == 1 && $by_name{'shared-host'},
+   'an admin gateway sees every worker, with its completed runs');
 
 # --- The list a page at a time, by key ----------------------------------------------
 # Paging with `after` (each page's `next`) yields every job once, in the list's

@@ -123,6 +123,25 @@ TEST(JobLifecycle, HeartbeatMovesTheLeaseWithoutAnEventOrANewTimer) {
     EXPECT_EQ(refusal(row, input(LifecycleAction::heartbeat, "w2")), "job 7 is held by worker \"w1\", not \"w2\"");
 }
 
+TEST(JobLifecycle, EventsThatEndARunNameTheWorkerThatHeldIt) {
+    JobRow row = job(running);
+    row.worker = "w1";
+    for (auto action : {LifecycleAction::complete, LifecycleAction::fail}) {
+        auto r = apply_action(row, input(action, "w1"));
+        ASSERT_FALSE(r.events.empty());
+        EXPECT_EQ(r.events[0].worker, "w1");
+        EXPECT_EQ(r.after.worker, "") << "the run is over: nobody holds the job";
+    }
+    auto canceled = apply_action(row, input(LifecycleAction::cancel, ""));
+    ASSERT_FALSE(canceled.events.empty());
+    EXPECT_EQ(canceled.events[0].worker, "w1");
+    EXPECT_NE(event_details_json(canceled.events[0]).find(R"("worker":"w1")"), std::string::npos);
+    // Not running before: no worker.
+    auto not_running = apply_action(job(scheduled), input(LifecycleAction::cancel, ""));
+    ASSERT_FALSE(not_running.events.empty());
+    EXPECT_EQ(not_running.events[0].worker, "");
+}
+
 TEST(JobLifecycle, CompleteOfAPeriodicJobSetsItsFireTimer) {
     JobRow row = job(running);
     row.worker = "w1";

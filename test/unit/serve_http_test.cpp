@@ -55,6 +55,7 @@ TEST(ServeRoutes, MatchesEveryEndpoint) {
     EXPECT_EQ(match_route("/api/v1/events").kind, RouteKind::events);
     EXPECT_EQ(match_route("/api/v1/status").kind, RouteKind::status);
     EXPECT_EQ(match_route("/api/v1/counts").kind, RouteKind::counts);
+    EXPECT_EQ(match_route("/api/v1/workers").kind, RouteKind::workers);
     auto job = match_route("/api/v1/jobs/7");
     EXPECT_EQ(job.kind, RouteKind::job);
     EXPECT_EQ(job.job_id, 7);

@@ -117,3 +117,29 @@ CREATE INDEX jobs_status_list ON cadence.jobs_status
 CREATE INDEX jobs_status_queue_list ON cadence.jobs_status
     (queue, cadence._list_group(status) DESC, changed_at DESC, job_id DESC);
 CREATE INDEX jobs_status_status_list ON cadence.jobs_status (status, changed_at DESC, job_id DESC);
+
+-- The workers seen (cadence.workers): folded from the whole log, 0.1.0's events included.
+-- Who handled the runs: per worker name, job owner and queue, when it was first and
+-- last seen and how many runs it completed and failed. The scheduler folds the
+-- event log into it about once a second, from worker_activity_folded.below on
+-- (cadence._fold_worker_activity); cadence.workers adds the events not folded yet,
+-- and the runs held now.
+CREATE TABLE cadence.worker_activity (
+    worker     text NOT NULL,
+    owner      regrole NOT NULL,
+    queue      text NOT NULL,
+    first_seen timestamptz,  -- when it claimed, completed or failed a run, first and last
+    last_seen  timestamptz,
+    completed  bigint NOT NULL,
+    failed     bigint NOT NULL,
+    PRIMARY KEY (worker, owner, queue)
+);
+-- One row (written by the first fold): the events below this id are folded.
+CREATE TABLE cadence.worker_activity_folded (below bigint NOT NULL);
+ALTER TABLE cadence.worker_activity ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_activity ON cadence.worker_activity FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
+REVOKE ALL ON cadence.worker_activity, cadence.worker_activity_folded FROM PUBLIC;
+GRANT SELECT ON cadence.worker_activity, cadence.worker_activity_folded TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('cadence.worker_activity', '');
+SELECT pg_catalog.pg_extension_config_dump('cadence.worker_activity_folded', '');
