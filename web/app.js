@@ -124,16 +124,8 @@ function rowFor(job) {
   status.append(badge(job.status));
   if (job.paused) status.append(Object.assign(document.createElement('span'), { className: 'paused', textContent: PAUSED }));
   tr.append(status, cell(`${job.attempt} / ${job.max_attempts}`), timeCell(job.next_run_at));
-  const progress = cell();
-  if (job.progress !== null && job.progress !== undefined) {
-    const bar = document.createElement('div');
-    bar.className = 'progress';
-    bar.title = `${job.progress}%`;
-    const fill = document.createElement('div');
-    fill.style.width = `${Math.max(0, Math.min(100, job.progress))}%`;
-    bar.append(fill);
-    progress.append(bar);
-  }
+  const progress = cell(undefined, 'progress-cell');
+  if (job.progress !== null && job.progress !== undefined) progress.append(progressBar(job.progress));
   tr.append(progress, timeCell(job.changed_at));
   const actions = cell(undefined, 'actions');
   if (job.status === SCHEDULED || job.status === RUNNING) {
@@ -145,6 +137,28 @@ function rowFor(job) {
   tr.append(actions);
   tr.addEventListener('click', () => showDetail(job.job_id));
   return tr;
+}
+
+function progressBar(value) {
+  const bar = document.createElement('div');
+  bar.className = 'progress';
+  bar.title = `${value}%`;
+  const fill = document.createElement('div');
+  fill.style.width = `${Math.max(0, Math.min(100, value))}%`;
+  bar.append(fill);
+  return bar;
+}
+
+// A heartbeat's progress (SSE "progress", a few a second per job at most): the bar
+// of its row and the open panel move in place; the list is not drawn again.
+function applyProgress(message) {
+  const job = jobs.get(message.job_id);
+  if (!job || job.status !== RUNNING) return;
+  job.progress = message.progress;
+  job.heartbeat_at = message.at;
+  const place = document.querySelector(`tr.job[data-job-id="${message.job_id}"] td.progress-cell`);
+  if (place) place.replaceChildren(progressBar(message.progress));
+  if (selected === message.job_id && $('detail-progress')) $('detail-progress').textContent = `${message.progress}%`;
 }
 
 function button(label, action, onClick) {
@@ -202,6 +216,9 @@ async function refreshJob(jobId) {
 
 function applyEvent(message) {
   const jobId = message.job_id;
+  // A run claimed or ended moves the workers; the job itself may have been read
+  // with this change already (below), the workers not.
+  if (message.event === RUNNING || ENDINGS.has(message.event)) workersSoon();
   if ((lastEvent.get(jobId) ?? 0) >= message.event_id) return;  // seen already
   lastEvent.set(jobId, message.event_id);
   if (message.status === CADENCE_DELETED) {
@@ -224,7 +241,6 @@ function applyEvent(message) {
   }
   refreshJob(jobId);
   countsSoon();
-  if (message.event === RUNNING || ENDINGS.has(message.event)) workersSoon();
   if (message.event === message.status && ENDINGS.has(message.status) &&
       (jobId === selected || $('notify-all').checked)) toast(message, job);
 }
@@ -254,6 +270,7 @@ function connect() {
   source.onerror = () => { state.dataset.state = 'down'; state.textContent = 'reconnecting…'; };
   const onMessage = (event) => applyEvent(JSON.parse(event.data));
   source.addEventListener('status', onMessage);
+  source.addEventListener('progress', (event) => applyProgress(JSON.parse(event.data)));
   source.onmessage = onMessage;
 }
 
@@ -422,10 +439,11 @@ function filtersChanged(push) {
   loadCounts().catch(failed);
 }
 
-function field(dl, name, value) {
+function field(dl, name, value, id) {
   if (value === null || value === undefined || value === '') return;
-  dl.append(Object.assign(document.createElement('dt'), { textContent: name }),
-            Object.assign(document.createElement('dd'), { textContent: typeof value === 'object' ? JSON.stringify(value) : value }));
+  const dd = Object.assign(document.createElement('dd'), { textContent: typeof value === 'object' ? JSON.stringify(value) : value });
+  if (id) dd.id = id;
+  dl.append(Object.assign(document.createElement('dt'), { textContent: name }), dd);
 }
 
 function fillDetail(body) {
@@ -442,7 +460,8 @@ function fillDetail(body) {
   field(dl, 'Next run', time(job.next_run_at));
   field(dl, 'Fire time', time(job.fire_time));
   field(dl, 'Worker', job.worker);
-  field(dl, 'Progress', job.progress !== null && job.progress !== undefined ? `${job.progress}%` : null);
+  field(dl, 'Progress', job.progress !== null && job.progress !== undefined ? `${job.progress}%`
+    : job.status === RUNNING ? 'none reported yet' : null, 'detail-progress');
   field(dl, 'Heartbeat', time(job.heartbeat_at));
   field(dl, 'Created', time(job.created_at));
   $('detail-error').hidden = !job.last_error;

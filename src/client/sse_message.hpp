@@ -16,6 +16,17 @@ struct EncodedEvent {
     explicit EncodedEvent(core::StatusEvent e);
 };
 
+// A running job's progress with its JSON (core::progress_json), encoded once.
+struct EncodedProgress {
+    core::ProgressUpdate update;
+    std::string json;
+    explicit EncodedProgress(core::ProgressUpdate u);
+};
+
+// "event: progress\ndata: {...}\n\n": no id, so the client's Last-Event-ID stays
+// the last status event's (progress is not replayed).
+std::string sse_message(const EncodedProgress& progress);
+
 // "id: N\nevent: status\ndata: {...}\n\n", N the event id unless `id` says otherwise
 // (a stream position, for the client's Last-Event-ID).
 std::string sse_message(const EncodedEvent& event, std::string_view id = {});

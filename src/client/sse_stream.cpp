@@ -230,6 +230,18 @@ void SseStream::on_events(const std::vector<EncodedEvent>& events) {
     for (const auto& e : events) emit(e);
 }
 
+void SseStream::on_progress(const std::vector<serve::EncodedProgress>& progress) {
+    // While a replay is read, progress is dropped: it would come before the events
+    // that precede it, and the next heartbeat's comes soon.
+    if (busy_ || finishing_ || closed_) return;
+    for (const auto& p : progress) {
+        if (request_.job_id ? p.update.job_id != *request_.job_id
+                            : request_.queue && p.update.queue != *request_.queue)
+            continue;
+        write(serve::sse_message(p));
+    }
+}
+
 void SseStream::on_resync() {
     if (finishing_ || closed_) return;
     if (busy_) {

@@ -45,6 +45,7 @@ public:
     void start();
 
     void on_events(const std::vector<serve::EncodedEvent>& events) override;
+    void on_progress(const std::vector<serve::EncodedProgress>& progress) override;
     void on_horizon(std::int64_t horizon) override;
     void on_resync() override;
     void on_shutdown() override;

@@ -216,8 +216,10 @@ void StatusHub::dispatch_next() {
         case PublisherCheck::Verdict::ask:
             return learn_publisher(queue_.front().sender_pid);
         }
+        int sender_pid = queue_.front().sender_pid;
         auto notification = std::move(queue_.front().notification);
         queue_.pop_front();
+        if (!notification.progress.empty() && !take_progress(notification, sender_pid)) return;
         if (!notification.ranges.empty()) {
             // Another role's bulk change must not make this gateway's streams replay:
             // replay only when the role sees one of the range's events.
@@ -279,6 +281,56 @@ void StatusHub::dispatch_next() {
     }
 }
 
+bool StatusHub::take_progress(core::StatusNotification& notification, int sender_pid) {
+    auto progress = std::move(notification.progress);
+    notification.progress.clear();
+    if (!filter_) {
+        deliver_progress(progress);
+        return true;
+    }
+    // Only the jobs this role can read (the publisher never mixes progress with
+    // events; whatever else came with it is handled after).
+    std::string ids = "{";
+    for (const auto& p : progress) ids += (ids.size() > 1 ? "," : "") + std::to_string(p.job_id);
+    ids += "}";
+    bool rest = !notification.events.empty() || !notification.ranges.empty() || notification.resync ||
+                notification.horizon.has_value();
+    if (rest) queue_.push_front(Received{sender_pid, std::move(notification)});
+    dispatching_ = true;
+    auto alive = alive_;
+    pool_.query("SELECT id FROM cadence.jobs WHERE id = ANY($1::bigint[])", {ids},
+                [this, alive, progress = std::move(progress)](PgOutcome outcome) {
+                    if (!*alive) return;
+                    dispatching_ = false;
+                    // Unreadable: dropped; the next heartbeat's progress comes soon.
+                    if (outcome.ok) {
+                        std::vector<core::ProgressUpdate> visible;
+                        for (const auto& p : progress)
+                            for (const auto& row : outcome.rows)
+                                if (row[0] && *row[0] == std::to_string(p.job_id)) {
+                                    visible.push_back(p);
+                                    break;
+                                }
+                        deliver_progress(visible);
+                    }
+                    dispatch_next();
+                });
+    return false;
+}
+
+void StatusHub::deliver_progress(const std::vector<core::ProgressUpdate>& raw) {
+    if (raw.empty()) return;
+    std::vector<serve::EncodedProgress> progress(raw.begin(), raw.end());
+    fan_out_to_live([&](StatusSubscriber& s) { s.on_progress(progress); });
+}
+
+void StatusHub::fan_out_to_live(const std::function<void(StatusSubscriber&)>& handle) {
+    auto live = live_subscribers();
+    fan_out_.run(live.size(), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) handle(*live[i]);
+    });
+}
+
 // A subscriber may unsubscribe while handling: the live ones, taken first.
 std::vector<std::shared_ptr<StatusSubscriber>> StatusHub::live_subscribers() const {
     std::lock_guard lock(subscribers_mutex_);
@@ -293,10 +345,7 @@ void StatusHub::deliver(const std::vector<core::StatusEvent>& raw) {
     if (raw.empty()) return;
     // Each event's JSON once, not once per stream.
     std::vector<serve::EncodedEvent> events(raw.begin(), raw.end());
-    auto live = live_subscribers();
-    fan_out_.run(live.size(), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) live[i]->on_events(events);
-    });
+    fan_out_to_live([&](StatusSubscriber& s) { s.on_events(events); });
 }
 
 void StatusHub::conclude(const StatusNotification& notification, bool resync) {

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,9 @@ public:
     // one thread, while the event loop waits): it may write to its own socket and
     // unsubscribe, and must touch nothing shared.
     virtual void on_events(const std::vector<serve::EncodedEvent>& events) = 0;
+    // Running jobs' progress (already filtered for visibility), on the same threads
+    // as on_events. Not events: nothing replays them.
+    virtual void on_progress(const std::vector<serve::EncodedProgress>& progress) = 0;
     // Some events may have been missed: replay from the log.
     virtual void on_resync() = 0;
     // Every event id below `horizon` has been published: it came after those
@@ -82,7 +86,13 @@ private:
     void learn_publisher(int sender_pid);
     void dispatch_next();
     void deliver(const std::vector<core::StatusEvent>& events);
+    void deliver_progress(const std::vector<core::ProgressUpdate>& progress);
+    // Takes a notification's progress off it and delivers what the role may see;
+    // false when that waits for a query (dispatch goes on after it).
+    bool take_progress(core::StatusNotification& notification, int sender_pid);
     std::vector<std::shared_ptr<StatusSubscriber>> live_subscribers() const;
+    // Calls `handle` for each live subscriber, spread over the fan-out's threads.
+    void fan_out_to_live(const std::function<void(StatusSubscriber&)>& handle);
     void resync_all();
     // Ends a notification's handling: its resync, then its horizon.
     void conclude(const core::StatusNotification& notification, bool resync);

@@ -257,6 +257,9 @@ private:
             return;
         }
         auto& message = *decoded;
+        // Progress is not an event: printed as it comes, never replayed.
+        for (const auto& update : message.progress)
+            if (!finished_ && target_.matches(update)) out_ << core::progress_json(update, true) << '\n' << std::flush;
         for (auto& event : message.events) {
             if (finished_) return;
             handle(std::move(event));

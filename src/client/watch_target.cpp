@@ -2,10 +2,10 @@
 
 namespace cadence::client {
 
-bool WatchTarget::matches(const core::StatusEvent& event) const {
+bool WatchTarget::matches(std::int64_t job, const std::optional<std::string>& job_queue) const {
     switch (kind) {
-    case Kind::job: return event.job_id == job_id;
-    case Kind::queue: return event.queue && *event.queue == queue;
+    case Kind::job: return job == job_id;
+    case Kind::queue: return job_queue && *job_queue == queue;
     case Kind::all: return true;
     }
     return false;

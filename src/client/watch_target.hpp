@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,9 @@ struct WatchTarget {
 
     // Whether an event belongs to what is watched. An event whose queue is
     // unknown never matches a queue.
-    bool matches(const core::StatusEvent& event) const;
+    bool matches(const core::StatusEvent& event) const { return matches(event.job_id, event.queue); }
+    bool matches(const core::ProgressUpdate& update) const { return matches(update.job_id, update.queue); }
+    bool matches(std::int64_t job, const std::optional<std::string>& job_queue) const;
 };
 
 }  // namespace cadence::client

@@ -50,6 +50,37 @@ std::string encode_status_event(const StatusEvent& event) {
     return out;
 }
 
+std::string progress_json(const ProgressUpdate& update, bool with_type) {
+    std::string out = with_type ? "{\"type\":\"progress\"," : "{";
+    out += "\"job_id\":";
+    out += std::to_string(update.job_id);
+    out += ",\"queue\":";
+    out += update.queue ? json_quote(*update.queue) : std::string("null");
+    out += ",\"progress\":";
+    // A real (float4) in percent: its 7 significant digits, as PostgreSQL shows it.
+    out += nlohmann::json(static_cast<double>(static_cast<float>(update.progress))).dump();
+    out += ",\"at\":";
+    out += json_quote(update.at);
+    out += '}';
+    return out;
+}
+
+std::vector<std::string> encode_progress_batches(const std::vector<ProgressUpdate>& updates, std::size_t max_bytes) {
+    std::vector<std::string> payloads;
+    std::string current;
+    for (const auto& update : updates) {
+        std::string message = progress_json(update, true);
+        if (!current.empty() && current.size() + 1 + message.size() + 1 > max_bytes) {
+            payloads.push_back(current + "]");
+            current.clear();
+        }
+        current += current.empty() ? "[" : ",";
+        current += message;
+    }
+    if (!current.empty()) payloads.push_back(current + "]");
+    return payloads;
+}
+
 std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& events, bool resync,
                                                std::size_t max_bytes, const std::vector<EventRange>& ranges,
                                                std::int64_t horizon) {
@@ -97,6 +128,18 @@ std::optional<StatusNotification> decode_status_notification(std::string_view pa
             auto below = message.find("below");
             if (below != message.end() && below->is_number_integer())
                 out.horizon = std::max(out.horizon.value_or(0), below->get<std::int64_t>());
+        } else if (type == "progress") {
+            auto job = message.find("job_id");
+            auto value = message.find("progress");
+            if (job == message.end() || !job->is_number_integer() || value == message.end() || !value->is_number())
+                continue;
+            ProgressUpdate update;
+            update.job_id = job->get<std::int64_t>();
+            update.progress = value->get<double>();
+            if (auto queue = message.find("queue"); queue != message.end() && queue->is_string())
+                update.queue = queue->get<std::string>();
+            if (auto at = message.find("at"); at != message.end() && at->is_string()) update.at = at->get<std::string>();
+            out.progress.push_back(std::move(update));
         } else if (type == "status") {
             try {
                 StatusEvent e;

@@ -9,6 +9,10 @@
 //   [{"type":"resync","first_event_id":5,"last_event_id":9}]   replay those ids
 //   [..., {"type":"horizon","below":130}]   every event id below 130 is published
 //                         or rolled back (docs/status-positions.md)
+//   [{"type":"progress","job_id":3,"queue":"default","progress":40,"at":"..."}, ...]
+//                         a heartbeat changed a running job's progress: not an
+//                         event, not in the log (so not replayed), sent in payloads
+//                         of their own, at most every 250 ms per job
 //
 // Nothing user-written but the queue name: no error text, result, payload or SQL.
 #pragma once
@@ -32,6 +36,18 @@ struct StatusEvent {
     std::optional<std::string> queue;  // unknown for a 0.1.0 event of a job since deleted
     std::string at;                    // RFC 3339 UTC, as format_instant writes it
 };
+
+// A running job's progress (0 to 100), as a heartbeat reported it.
+struct ProgressUpdate {
+    std::int64_t job_id = 0;
+    std::optional<std::string> queue;
+    double progress = 0;
+    std::string at;  // the heartbeat's time, RFC 3339 UTC
+    bool operator==(const ProgressUpdate&) const = default;
+};
+
+// How often the publisher sends the progress of one job at most.
+inline constexpr int progress_interval_ms = 250;
 
 // Largest payload produced (PostgreSQL refuses 8000 bytes and more).
 inline constexpr std::size_t max_payload_bytes = 7900;
@@ -61,12 +77,21 @@ std::vector<std::string> encode_status_batches(const std::vector<StatusEvent>& e
                                                const std::vector<EventRange>& ranges = {},
                                                std::int64_t horizon = 0);
 
+// {"job_id":..,"queue":..,"progress":..,"at":..}: an SSE progress message's data
+// and a progress line of `cadence watch` (with "type":"progress" first).
+std::string progress_json(const ProgressUpdate& update, bool with_type = false);
+
+// Packs progress messages into payloads of their own (never mixed with events).
+std::vector<std::string> encode_progress_batches(const std::vector<ProgressUpdate>& updates,
+                                                 std::size_t max_bytes = max_payload_bytes);
+
 // One decoded payload.
 struct StatusNotification {
     std::vector<StatusEvent> events;  // in order
     bool resync = false;              // replay everything since the last event seen
     std::vector<EventRange> ranges;   // replay these ids
     std::optional<std::int64_t> horizon;
+    std::vector<ProgressUpdate> progress;  // malformed ones are dropped: the next one comes soon
 };
 
 // Decodes a cadence_status payload; nullopt if it is not a JSON array. Messages

@@ -60,6 +60,8 @@ struct RingEntry {
     bool publish;  // false when cadence.publish_status was off for the writer
     bool by_publisher;  // written by the scheduler itself, which knows its own changes
     int32 bulk_count;   // > 0: a bulk change of this many events, ids event_id..job_id
+    bool progress_only;  // not an event: a heartbeat's new progress (event_id 0)
+    float4 progress;
     char queue[core::max_queue_name_bytes + 1];
 };
 
@@ -110,6 +112,9 @@ struct Pending {
     SubTransactionId subxact;
 };
 std::vector<Pending> pending;
+// Heartbeats' progress in this transaction, the latest per job: not events, so
+// they take no id and leave the horizon alone.
+std::vector<Pending> pending_progress;
 bool callbacks_registered = false;
 bool am_publisher = false;  // this process is the publisher: the scheduler
 bool publication_failing = false;  // the last publication failed: a resync is owed
@@ -123,15 +128,20 @@ int64 announced_horizon = 0;
 // Queues whose external workers are to be woken (NOTIFY cadence_work) with the next
 // publication: a handful, kept until a publication commits.
 std::vector<std::string> pending_wakes;
+// The publisher's progress to send, the latest per job, and when it may send
+// progress again (every core::progress_interval_ms at most).
+std::vector<RingEntry> progress_waiting;
+TimestampTz progress_sendable_at = 0;
 
 // Hands this transaction's events to the publisher. Runs after the commit is
 // durable and visible, and may not fail: a full ring drops events and flags a resync.
 // Returns the publisher's PGPROC number (to wake), or -1.
 int push_committed() noexcept {
-    SchedulerState* slot = pending.empty() ? nullptr : shared_state();
+    SchedulerState* slot = pending.empty() && pending_progress.empty() ? nullptr : shared_state();
     if (slot == nullptr) {
         // Not served (yet): its scheduler loads everything when it starts.
         pending.clear();
+        pending_progress.clear();
         return -1;
     }
     Ring* ring = ring_of_slot(slot_index(slot));
@@ -170,9 +180,18 @@ int push_committed() noexcept {
         ring->entries[ring->head % ring->capacity].database = MyDatabaseId;
         ring->head++;
     }
+    // Progress only where there is room: a later heartbeat sends it again, and
+    // nothing needs replaying for it.
+    for (const Pending& p : pending_progress) {
+        if (ring->head - ring->tail >= ring->capacity) break;
+        ring->entries[ring->head % ring->capacity] = p.entry;
+        ring->entries[ring->head % ring->capacity].database = MyDatabaseId;
+        ring->head++;
+    }
     procno = ring->publisher_procno;
     LWLockRelease(ring->lock);
     pending.clear();
+    pending_progress.clear();
     return procno;
 }
 
@@ -200,12 +219,15 @@ void on_xact(XactEvent event, void*) {
         }
         break;
     case XACT_EVENT_PREPARE:
-        // Only ids of rolled-back savepoints can be left (see PRE_PREPARE).
+        // Only ids of rolled-back savepoints can be left (see PRE_PREPARE); progress
+        // would come at COMMIT PREPARED, where nobody sends it: the next heartbeat will.
+        pending_progress.clear();
         release_event_floor(true);
         break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
         pending.clear();
+        pending_progress.clear();
         release_event_floor(true);
         break;
     default:
@@ -216,8 +238,11 @@ void on_xact(XactEvent event, void*) {
 void on_subxact(SubXactEvent event, SubTransactionId mine, SubTransactionId parent, void*) {
     if (event == SUBXACT_EVENT_ABORT_SUB) {
         std::erase_if(pending, [mine](const Pending& p) { return p.subxact == mine; });
+        std::erase_if(pending_progress, [mine](const Pending& p) { return p.subxact == mine; });
     } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
         for (Pending& p : pending)
+            if (p.subxact == mine) p.subxact = parent;
+        for (Pending& p : pending_progress)
             if (p.subxact == mine) p.subxact = parent;
     }
 }
@@ -277,6 +302,13 @@ Drained drain_and_publish() {
 
         for (const RingEntry& e : batch) {
             if (e.database != MyDatabaseId) continue;
+            if (e.progress_only) {
+                auto same = std::find_if(progress_waiting.begin(), progress_waiting.end(),
+                                         [&](const RingEntry& w) { return w.job_id == e.job_id; });
+                if (same == progress_waiting.end()) progress_waiting.push_back(e);
+                else if (e.at >= same->at) *same = e;
+                continue;
+            }
             max_drained = std::max(max_drained, e.bulk_count > 0 ? e.job_id : e.event_id);
             if (e.bulk_count > 0) {
                 drained.bulk_ranges.push_back({e.event_id, e.job_id});
@@ -299,15 +331,29 @@ Drained drain_and_publish() {
     }
     drained.overflowed = resync;
     drained.published = static_cast<int>(events.size());
+    // Progress goes out every core::progress_interval_ms at most: a job whose worker
+    // heartbeats faster is sent its latest progress at that rate.
+    TimestampTz now = GetCurrentTimestamp();
+    std::vector<core::ProgressUpdate> progress;
+    if (!progress_waiting.empty() && now >= progress_sendable_at) {
+        progress.reserve(progress_waiting.size());
+        for (const RingEntry& e : progress_waiting)
+            progress.push_back({e.job_id, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))), e.progress,
+                                core::format_instant(to_instant(e.at, "heartbeat time"))});
+        progress_waiting.clear();
+        progress_sendable_at = now + core::progress_interval_ms * INT64CONST(1000);
+    }
+    if (!progress_waiting.empty()) drained.progress_due = progress_sendable_at;
     // While publication fails, each pass tries again (with the resync owed) until it works.
     bool horizon_moved = horizon > announced_horizon;
     if (events.empty() && ranges.empty() && !resync && !publication_failing && pending_wakes.empty() &&
-        !horizon_moved)
+        !horizon_moved && progress.empty())
         return drained;
 
     std::vector<std::string> payloads =
         core::encode_status_batches(events, resync || publication_failing, core::max_payload_bytes, ranges,
                                     horizon_moved ? horizon : 0);
+    for (std::string& payload : core::encode_progress_batches(progress)) payloads.push_back(std::move(payload));
     try {
         pg_guard([&]() noexcept {
             begin_worker_transaction();
@@ -389,6 +435,26 @@ void publish_event(int64 event_id, int64 job_id, const char* event, const char* 
     entry.publish = publish_status;
     entry.by_publisher = am_publisher;
     pending.push_back(Pending{entry, GetCurrentSubTransactionId()});
+}
+
+void publish_progress(int64 job_id, const char* queue, float4 progress, TimestampTz at) {
+    // Only listeners want it: the scheduler has nothing to do with progress.
+    if (!shared_memory_ready() || !publish_status) return;
+    ensure_publication_callbacks();
+    for (Pending& p : pending_progress)
+        if (p.entry.job_id == job_id) {
+            p.entry.progress = progress;
+            p.entry.at = at;
+            return;
+        }
+    RingEntry entry{};
+    entry.job_id = job_id;
+    entry.progress_only = true;
+    entry.progress = progress;
+    entry.at = at;
+    entry.publish = true;
+    strlcpy(entry.queue, queue, sizeof(entry.queue));
+    pending_progress.push_back(Pending{entry, GetCurrentSubTransactionId()});
 }
 
 void publish_event_args(FunctionCallInfo fcinfo) {

@@ -6,6 +6,7 @@
 #pragma once
 #include "pg/postgres.hpp"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,10 @@ void request_publication_shmem();
 // commits. C++: call it outside pg_guard.
 void publish_event(int64 event_id, int64 job_id, const char* event, const char* status, int attempt,
                    const char* queue, TimestampTz at);
+// Queues a heartbeat's new progress of a running job for publication at commit
+// (NOTIFY type "progress", at most every core::progress_interval_ms per job). C++:
+// call it outside pg_guard.
+void publish_progress(int64 job_id, const char* queue, float4 progress, TimestampTz at);
 // The same with the arguments of cadence._publish_event: (event_id, job_id, event,
 // status, attempt, queue, at).
 void publish_event_args(FunctionCallInfo fcinfo);
@@ -49,6 +54,8 @@ struct Drained {
     std::vector<std::pair<int64, int64>> bulk_ranges;
     bool overflowed = false;
     int published = 0;
+    // Progress is waiting to be sent at this time (the publisher must wake then).
+    std::optional<TimestampTz> progress_due;
 };
 // Asks the next publication to wake the external workers of `queue` (NOTIFY
 // cadence_work): a run of theirs became due. Kept until a publication commits.

@@ -487,17 +487,26 @@ void fold_counts_and_workers() {
     }
 }
 
+int64 to_unix_us(TimestampTz at) {
+    constexpr int64 unix_offset_us =
+        static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC;
+    return at + unix_offset_us;
+}
+
 // When the next fold is due, in microseconds since the Unix epoch (for the timerfd).
 std::optional<int64> fold_due_us() {
     if (!counts_changed) return std::nullopt;
-    constexpr int64 unix_offset_us =
-        static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC;
-    return counts_folded_at + USECS_PER_SEC + unix_offset_us;
+    return to_unix_us(counts_folded_at + USECS_PER_SEC);
 }
+
+// When progress waits to be published (Unix epoch microseconds), if it does.
+std::optional<int64> progress_due_us;
 
 // Publishes what committed and takes in the changes other sessions committed.
 void take_in_changes() {
     Drained drained = drain_and_publish();
+    progress_due_us.reset();
+    if (drained.progress_due) progress_due_us = to_unix_us(*drained.progress_due);
     if (!drained.job_ids.empty() || !drained.bulk_ranges.empty() || drained.published > 0 || drained.overflowed)
         counts_changed = true;
     // The extension was created (again) or updated: the map is rebuilt from its tables.
@@ -584,7 +593,9 @@ void scheduler_main(Datum arg) {
 
     for (;;) {
         work();
-        arm(timerfd, fold_due_us());
+        auto fold_due = fold_due_us();
+        arm(timerfd, fold_due && progress_due_us ? std::min(*fold_due, *progress_due_us)
+                                                 : (fold_due ? fold_due : progress_due_us));
         // Statistics still held back by the once-a-second limit go out before sleeping.
         (void)pgstat_report_stat(true);
 

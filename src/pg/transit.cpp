@@ -409,6 +409,9 @@ Datum transit(FunctionCallInfo fcinfo) {
         }
         if (result.after.paused != l.row.paused) paused_ids.add(Int64GetDatum(l.row.job_id));
         const core::JobRow& a = result.after;
+        // A heartbeat's new progress is no event, but listeners see it move.
+        if (*action == core::LifecycleAction::heartbeat && a.progress && a.progress != l.row.progress)
+            pg::publish_progress(a.job_id, l.queue.c_str(), *a.progress, pg::to_timestamptz(input.clock));
         s_job.add(Int64GetDatum(a.job_id));
         s_status.add(text_datum(std::string(core::to_string(a.status))));
         s_attempt.add(Int32GetDatum(a.attempt));

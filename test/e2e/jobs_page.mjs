@@ -205,6 +205,11 @@ try {
   // 11. The workers panel, live: a worker that claims shows busy with its run (a
   // link that opens it), its completed and failed counts are the log's, the
   // executors are there, and a worker unseen for cadence.worker_gone_after is gone.
+  // (Closed at first, so that workers coming and going never move the list.)
+  check(await page.locator('#workers-table').isHidden() &&
+        /^\d+ seen, \d+ busy, \d+ gone$/.test(await page.locator('#workers-summary').textContent()),
+        'the workers panel starts closed, its summary counting them');
+  await page.locator('#workers summary').click();
   const workerRow = (name) => page.locator(`#workers-table tr[data-worker="${name}"]`);
   const held = psql(`SELECT cadence.create_job('e2e held', cadence.once(), queue => 'e2e-workers')`);
   psql(`SELECT count(*) FROM cadence.claim('e2e-workers', 'e2e-busy-worker', 1)`);
@@ -230,6 +235,22 @@ try {
   await page.evaluate(() => renderWorkers());
   check(await workerRow('e2e-worker').locator('.worker-state[data-state="gone"]').count() === 1,
         'a worker not seen for longer than the setting turns gone as time passes');
+  // 12. Live progress: a heartbeat that moves the progress moves the job's bar and
+  // its open panel, without an event and without a reload.
+  await row(held).locator('td').nth(1).click();
+  await page.locator('#detail-progress').waitFor();
+  psql(`SELECT cadence.heartbeat(${held}, 'e2e-busy-worker', 40)`);
+  await page.waitForFunction((id) =>
+    document.querySelector(`tr.job[data-job-id="${id}"] .progress > div`)?.style.width === '40%', held);
+  await page.waitForFunction(() => document.getElementById('detail-progress').textContent === '40%');
+  psql(`SELECT cadence.heartbeat(${held}, 'e2e-busy-worker', 75.5)`);
+  await page.waitForFunction((id) =>
+    document.querySelector(`tr.job[data-job-id="${id}"] .progress > div`)?.style.width === '75.5%', held);
+  check(await page.evaluate(() => window.__notReloaded === true) &&
+        (await page.locator('#detail-progress').textContent()) === '75.5%',
+        "a heartbeat's progress moves the job's bar and its panel live (40 %, then 75.5 %)");
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '') + '-progress.png' });
+  await page.locator('#detail-close').click();
   psql(`SELECT cadence.complete(${held}, 'e2e-busy-worker')`);
   await workerRow('e2e-busy-worker').locator('.worker-state[data-state="idle"], .worker-state[data-state="gone"]').waitFor();
   check(true, 'completing its run makes the worker no longer busy');

@@ -88,6 +88,31 @@ is(scalar(events_of($rolled_back)), 0, 'a rolled-back transaction publishes noth
 is(scalar(events_of($in_savepoint)), 0, 'a rolled-back savepoint publishes nothing');
 is(scalar(events_of($kept)), 2, 'what the transaction kept is published');
 
+# Progress: a heartbeat that changes it is published as a message of its own,
+# coalesced (at most every 250 ms); rolled back, or unchanged, it is not.
+sub progress_of { my ($job) = @_; return grep { $_->{type} eq 'progress' && $_->{job_id} == $job } @messages; }
+my $busy = $node->safe_psql('postgres',
+    q{SELECT cadence.create_job('busy', cadence.once(now()), queue => 'prog', payload => '{}')});
+$node->safe_psql('postgres', q{SELECT count(*) FROM cadence.claim('prog', 'w9')});
+$node->safe_psql('postgres', qq{BEGIN; SELECT cadence.heartbeat($busy, 'w9', 10); ROLLBACK;
+    BEGIN; SAVEPOINT s; SELECT cadence.heartbeat($busy, 'w9', 20); ROLLBACK TO SAVEPOINT s; COMMIT;});
+$node->safe_psql('postgres', qq{DO \$\$ BEGIN
+    FOR i IN 31..80 LOOP PERFORM cadence.heartbeat($busy, 'w9', i); COMMIT; END LOOP; END \$\$});
+collect(sub { grep { $_->{progress} == 80 } progress_of($busy) });
+my @progress = progress_of($busy);
+is($progress[-1]{progress}, 80, 'the last progress reported is published');
+ok(@progress < 50, '50 heartbeats in a row are coalesced (' . scalar(@progress) . ' messages)');
+ok(!grep({ $_->{progress} == 10 || $_->{progress} == 20 } @progress), 'rolled-back progress is not published');
+is(join(',', map { $_->{progress} } @progress), join(',', sort { $a <=> $b } map { $_->{progress} } @progress),
+   'progress arrives in the order it was reported');
+is_deeply([ sort keys %{ $progress[-1] } ], [ sort qw(type job_id queue progress at) ],
+   'a progress message has exactly the documented fields');
+ok(!grep({ ($_->{event_id} // 0) && $_->{type} eq 'progress' } @messages), '... and no event id');
+$node->safe_psql('postgres', qq{SELECT cadence.heartbeat($busy, 'w9', 80)});
+my $marker_job = $node->safe_psql('postgres', q{SELECT cadence.create_job('after', cadence.once(now() + interval '1 hour'))});
+collect(sub { events_of($marker_job) });
+is(scalar(progress_of($busy)), scalar(@progress), 'a heartbeat that leaves the progress as it was publishes nothing');
+
 # Concurrent clients: every committed event exactly once, in order per job.
 my $first_event = $node->safe_psql('postgres', 'SELECT max(id) FROM cadence.job_events');
 my $script = $node->basedir . '/lifecycle.sql';

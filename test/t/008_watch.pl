@@ -102,9 +102,16 @@ is($first->{event_id}, sql("SELECT event_id FROM cadence.jobs_status WHERE job_i
     'its event id is the latest event');
 sql("SELECT cadence.run_job_now($job)");
 sql(q{SELECT count(*) FROM cadence.claim('jq', 'w1', 10)});
+# A heartbeat that moves the progress: a progress line (not an event), at once.
+sql("SELECT cadence.heartbeat($job, 'w1', 25)");
+ok(wait_lines($w, 'the progress', sub { grep { ($_->{type} // '') eq 'progress' } @_ }),
+   "a heartbeat's new progress is printed live");
+my ($progress) = grep { ($_->{type} // '') eq 'progress' } lines_of($w);
+is_deeply([ sort keys %$progress ], [ sort qw(type job_id queue progress at) ], '... with the documented fields');
+ok($progress->{job_id} == $job && $progress->{progress} == 25 && $progress->{queue} eq 'jq', '... of the job, 25 %');
 sql("SELECT cadence.complete($job, 'w1')");
 is(finish_watch($w), 0, 'it exits 0 once the job completed');
-my @lines = lines_of($w);
+my @lines = grep { !exists $_->{type} } lines_of($w);
 is($lines[-1]{status}, 'completed', 'the last line is completed');
 is(ids(@lines), logged_ids("job_id = $job AND id >= $first->{event_id}"),
     'every event from the current one on was printed once, in order');

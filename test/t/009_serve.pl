@@ -220,8 +220,12 @@ is($first->{event_id}, sql("SELECT event_id FROM cadence.jobs_status WHERE job_i
 is($first->{job_id}, $x, 'of the job');
 sql("SELECT cadence.run_job_now($x)");
 sql(q{SELECT count(*) FROM cadence.claim('default', 'w1', 10)});
+ok(wait_for($s, qr/"status":"running"/), 'changes follow');
+sql("SELECT cadence.heartbeat($x, 'w1', 60)");
+ok(wait_for($s, qr/\n\nevent: progress\ndata: \{"job_id":$x,"queue":"default","progress":60(\.0)?,"at":"[^"]+"\}\n\n/),
+   "a heartbeat's new progress is an SSE progress message, without an id (Last-Event-ID stays the last event's)");
 sql("SELECT cadence.complete($x, 'w1')");
-ok(wait_for($s, qr/"status":"completed"/), 'changes follow');
+ok(wait_for($s, qr/"status":"completed"/), '... and the run completes');
 ok(wait_closed($s), 'the stream ends after completed');
 my @got = messages(${ $s->{out} });
 is(join(',', map { $_->{event_id} } @got), event_ids("job_id = $x"),
@@ -399,6 +403,18 @@ $node->safe_psql('postgres', qq{SET ROLE alice; SELECT cadence.run_job_now($alic
 $node->safe_psql('postgres', qq{SET ROLE bob; SELECT cadence.run_job_now($bob_job);
     SELECT count(*) FROM cadence.claim('default', 'bobs-host', 1);
     SELECT cadence.complete($bob_job, 'bobs-host')});
+# Progress: a role's stream gets that of its own jobs only.
+my $bob_running = $node->safe_psql('postgres', q{SET ROLE bob;
+    SELECT cadence.create_job('bob runs', cadence.once(), queue => 'bobq')});
+$node->safe_psql('postgres', q{SET ROLE bob; SELECT count(*) FROM cadence.claim('bobq', 'bobs-host', 1)});
+$s = open_stream("$alice_base/api/v1/events");
+usleep(300_000);
+$node->safe_psql('postgres', qq{SET ROLE bob; SELECT cadence.heartbeat($bob_running, 'bobs-host', 70)});
+$node->safe_psql('postgres', qq{SET ROLE alice; SELECT cadence.heartbeat($alice_job, 'shared-host', 50)});
+ok(wait_for($s, qr/event: progress\ndata: \{"job_id":$alice_job,/), "a role's stream gets its own jobs' progress");
+unlike(${ $s->{out} }, qr/"job_id":$bob_running\b/, "... and not another role's");
+$s->{h}->kill_kill;
+$node->safe_psql('postgres', qq{SET ROLE bob; SELECT cadence.complete($bob_running, 'bobs-host')});
 ($code, $body) = get_json("$alice_base/api/v1/workers");
 is($code, 200, 'GET /api/v1/workers answers');
 is(join(',', map { "$_->{worker}:$_->{state}:@{$_->{running}}" } @{ $body->{workers} }), "shared-host:busy:$alice_job",
@@ -406,7 +422,7 @@ is(join(',', map { "$_->{worker}:$_->{state}:@{$_->{running}}" } @{ $body->{work
 is($body->{gone_after_seconds}, 300, '... and how long a worker may go unseen (cadence.worker_gone_after)');
 ($code, $body) = get_json("$base/api/v1/workers");
 my %by_name = map { $_->{worker} => $_ } @{ $body->{workers} };
-ok($by_name{'bobs-host'} && $by_name{'bobs-host'}{completed} == 1 && $by_name{'shared-host'},
+ok($by_name{'bobs-host'} && $by_name{'bobs-host'}{completed} == 2 && $by_name{'shared-host'},
    'an admin gateway sees every worker, with its completed runs');
 
 # --- The list a page at a time, by key ----------------------------------------------

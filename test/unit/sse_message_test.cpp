@@ -21,6 +21,13 @@ TEST(SseMessage, HasIdEventAndOneDataLine) {
               "\"at\":\"2026-11-24T03:00:04.128311Z\"}\n\n");
 }
 
+TEST(SseMessage, ProgressHasNoIdSoLastEventIdStaysTheLastEvents) {
+    serve::EncodedProgress progress(core::ProgressUpdate{42, "exports", 40.5, "2026-11-24T03:00:02.5Z"});
+    EXPECT_EQ(serve::sse_message(progress),
+              "event: progress\ndata: {\"job_id\":42,\"queue\":\"exports\",\"progress\":40.5,"
+              "\"at\":\"2026-11-24T03:00:02.5Z\"}\n\n");
+}
+
 TEST(SseMessage, NewlinesInAQueueNameStayInsideTheDataLine) {
     auto e = sample();
     e.queue = "a\nb";

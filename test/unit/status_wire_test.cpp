@@ -181,5 +181,43 @@ TEST(StatusWire, AHorizonThatIsNotANumberIsIgnored) {
     EXPECT_FALSE(none->horizon);  // never a guess
 }
 
+TEST(StatusWire, ProgressHasItsOwnMessagesAndDecodesToWhatWasSent) {
+    std::vector<ProgressUpdate> updates{{3, "exports", 40.5, "2026-11-24T10:00:00.123456Z"},
+                                        {4, std::nullopt, 100, "2026-11-24T10:00:01Z"}};
+    EXPECT_EQ(progress_json(updates[0]),
+              R"({"job_id":3,"queue":"exports","progress":40.5,"at":"2026-11-24T10:00:00.123456Z"})");
+    EXPECT_EQ(progress_json(updates[1], true),
+              R"({"type":"progress","job_id":4,"queue":null,"progress":100.0,"at":"2026-11-24T10:00:01Z"})");
+    auto payloads = encode_progress_batches(updates);
+    ASSERT_EQ(payloads.size(), 1u);
+    auto decoded = decode_status_notification(payloads[0]);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->progress, updates);
+    EXPECT_TRUE(decoded->events.empty());
+    EXPECT_FALSE(decoded->resync) << "progress is never a reason to replay";
+}
+
+TEST(StatusWire, ProgressBatchesStayUnderTheLimit) {
+    std::vector<ProgressUpdate> updates;
+    for (int i = 0; i < 500; ++i) updates.push_back({i, "q", i / 5.0, "2026-11-24T10:00:00Z"});
+    auto payloads = encode_progress_batches(updates, 1000);
+    std::size_t total = 0;
+    for (const auto& p : payloads) {
+        EXPECT_LE(p.size(), 1000u);
+        total += decode_status_notification(p)->progress.size();
+    }
+    EXPECT_EQ(total, updates.size());
+}
+
+TEST(StatusWire, AMalformedProgressMessageIsDroppedWithoutAResync) {
+    auto decoded = decode_status_notification(
+        R"([{"type":"progress","job_id":"3","progress":1},{"type":"progress","job_id":3},)"
+        R"({"type":"progress","job_id":5,"progress":7}])");
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->progress.size(), 1u);
+    EXPECT_EQ(decoded->progress[0].job_id, 5);
+    EXPECT_FALSE(decoded->resync);
+}
+
 }  // namespace
 }  // namespace cadence::core

@@ -59,6 +59,17 @@ TEST(EventFilter, RemembersTheQueueOfEachJob) {
     EXPECT_FALSE(filter.known_queue(2).has_value());
 }
 
+TEST(WatchTarget, MatchesProgressByJobAndQueueToo) {
+    core::ProgressUpdate p{7, "a", 50, "2026-11-24T03:00:00Z"};
+    EXPECT_TRUE(WatchTarget::for_job(7).matches(p));
+    EXPECT_FALSE(WatchTarget::for_job(8).matches(p));
+    EXPECT_TRUE(WatchTarget::for_queue("a").matches(p));
+    EXPECT_FALSE(WatchTarget::for_queue("b").matches(p));
+    p.queue.reset();
+    EXPECT_FALSE(WatchTarget::for_queue("a").matches(p));
+    EXPECT_TRUE(WatchTarget::everything().matches(p));
+}
+
 TEST(WatchTarget, MatchesJobQueueOrEverything) {
     EXPECT_TRUE(WatchTarget::for_job(1).matches(event(1, 1)));
     EXPECT_FALSE(WatchTarget::for_job(1).matches(event(1, 2)));
