@@ -33,13 +33,20 @@ SELECT (i - 1) * $EVENTS_PER_JOB + k, i, 'scheduled', 'scheduled', 1,
        now() - interval '30 days' + (i * $EVENTS_PER_JOB + k) * interval '1 ms', 'postgres', 'queue_' || (i % 20)
 FROM generate_series(1, $JOBS) i, generate_series(1, $EVENTS_PER_JOB) k;
 INSERT INTO cadence.jobs_status (job_id, status, attempt, queue, kind, owner, paused, run_at, event_id,
-                                 status_event_id, changed_at)
+                                 status_event_id, changed_at, worker, heartbeat_at)
 SELECT i, CASE WHEN r < 70 THEN 'completed' WHEN r < 90 THEN 'scheduled' WHEN r < 93 THEN 'error'
                WHEN r < 96 THEN 'canceled' WHEN r < 98 THEN 'running' ELSE 'fatal' END,
        1, 'queue_' || (i % 20), 'external', 'postgres', false, now() + interval '1 day',
        i * $EVENTS_PER_JOB, i * $EVENTS_PER_JOB,
-       now() - interval '30 days' + i * interval '2 seconds'
+       now() - interval '30 days' + i * interval '2 seconds',
+       CASE WHEN r BETWEEN 96 AND 97 THEN 'host-' || (i % 50) END, CASE WHEN r BETWEEN 96 AND 97 THEN now() END
 FROM (SELECT i, (i::bigint * 7919) % 100 AS r FROM generate_series(1, $JOBS) i) s;
+-- 50 workers that have handled runs of every queue.
+INSERT INTO cadence.worker_activity
+SELECT 'host-' || w, 'postgres', 'queue_' || q, now() - interval '30 days', now() - interval '1 minute', 1000, 10
+FROM generate_series(0, 49) w, generate_series(0, 19) q;
+INSERT INTO cadence.worker_activity_folded (below) VALUES ($JOBS * $EVENTS_PER_JOB + 1)
+    ON CONFLICT (only_row) DO UPDATE SET below = excluded.below;
 ALTER TABLE cadence.job_events ENABLE TRIGGER append_only;
 SELECT setval('cadence.jobs_id_seq', $JOBS);
 SELECT setval('cadence.job_events_id_seq', $JOBS * $EVENTS_PER_JOB);
@@ -97,10 +104,16 @@ SELECT * FROM cadence.recent_jobs WHERE job_id = :id;"
 query job_history "" "\\set id random(1, $JOBS)
 SELECT event_id, event, status, attempt, at FROM cadence.job_history WHERE job_id = :id ORDER BY event_id DESC LIMIT 200;"
 query count_by_scan "" "SELECT status, count(*) FROM cadence.jobs_status GROUP BY status;"
+# The page reads the jobs that changed again 200 at a time (?ids=): 200 ids spread
+# over all the jobs.
+ids=$($PSQL -c "SELECT '{' || string_agg(((i::bigint * 4999) % $JOBS + 1)::text, ',') || '}' FROM generate_series(1, 200) i")
+query ids_200 "$none -D ids=$ids" "$list_rows WHERE $list_where AND rj.job_id = ANY (:ids::bigint[]) LIMIT 200;"
+query workers "" "SELECT * FROM cadence.workers;"
 
 printf '%-20s %9s %9s   (%s rounds; %s jobs, %s events)\n' query 'p50 ms' 'p99 ms' "$ROUNDS" "$JOBS" \
     "$((JOBS * EVENTS_PER_JOB))"
-for name in first_page deep_page status_fatal queue_7 queue_7_canceled one_day status_counts one_job job_history count_by_scan; do
+for name in first_page deep_page status_fatal queue_7 queue_7_canceled one_day status_counts one_job job_history ids_200 \
+    workers count_by_scan; do
     rounds=$ROUNDS
     [ "$name" = count_by_scan ] && rounds=10  # the old way, for comparison: a scan
     rm -f "$scripts"/pgbench_log.*

@@ -1,6 +1,11 @@
 // The live jobs page: the list of cadence.recent_jobs, kept current by one
 // EventSource on /api/v1/events. No polling: every change arrives as an event,
-// and only the job it names is fetched again.
+// and only the jobs it names are fetched again (many in one request).
+//
+// It stays the same size however many events arrive: it keeps the rows of the
+// pages asked for (200, and 200 more per "Load more"); a job that changes into
+// them is shown at once from its event and read with the next batch, and what
+// falls off the end is forgotten (Load more reads on from there).
 'use strict';
 
 const params = new URLSearchParams(location.search);
@@ -15,10 +20,15 @@ const RANK = { [RUNNING]: 0, [SCHEDULED]: 1, [ERROR]: 2, [FATAL]: 2 };
 // Every status, in that order (the status filter and the counts).
 const STATUSES_IN_LIST_ORDER = [...CADENCE_STATUSES].sort((a, b) => (RANK[a] ?? 3) - (RANK[b] ?? 3));
 
-const jobs = new Map();       // job_id -> job, as /api/v1/jobs returns it
-const lastEvent = new Map();  // job_id -> the newest event id applied
-const pending = new Map();    // job_id -> a fetch in flight
-const deleted = new Set();    // job ids whose deleted event arrived
+const PAGE = 200;
+const jobs = new Map();       // job_id -> job, as /api/v1/jobs returns it (or from its event, until read)
+const lastEvent = new Map();  // job_id -> the newest event id applied (jobs in the list)
+const pending = new Map();    // job_id -> a fetch of the open job in flight
+const deleted = new Set();    // job ids whose deleted event arrived (the latest 1,000)
+const stale = new Set();      // jobs in the list to read again, in the next batch
+let windowSize = PAGE;        // rows kept: a page, and a page more per "Load more"
+let lastRow = null;           // the last row kept when the list is full: below it, nothing is kept
+let eventsApplied = 0;
 let selected = null;          // the job in the detail panel
 
 const $ = (id) => document.getElementById(id);
@@ -35,13 +45,28 @@ async function api(path, options = {}) {
   return body;
 }
 
-// recent_jobs order: running, scheduled, error and fatal, the rest; newest change first.
+// recent_jobs order: running, scheduled, error and fatal, the rest; newest change
+// first (to the microsecond: rows and events write times differently); then id.
 function compare(a, b) {
   const ra = RANK[a.status] ?? 3, rb = RANK[b.status] ?? 3;
   if (ra !== rb) return ra - rb;
-  if (a.changed_at !== b.changed_at) return a.changed_at < b.changed_at ? 1 : -1;
+  const ca = changedMicros(a), cb = changedMicros(b);
+  if (ca !== cb) return cb - ca;
   return b.job_id - a.job_id;
 }
+
+// A job's last change in microseconds since 1970 (exact below 2^53), kept on the job.
+function changedMicros(job) {
+  if (job.micros_of !== job.changed_at) {
+    const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(job.changed_at ?? '');
+    job.micros = m ? Math.floor(Date.parse(m[1] + m[3]) / 1000) * 1e6 + Number(((m[2] ?? '') + '000000').slice(0, 6)) : 0;
+    job.micros_of = job.changed_at;
+  }
+  return job.micros;
+}
+
+// Where the list goes on after a row: the API's `after` cursor (list_group 3 to 0).
+function cursorOf(job) { return `${3 - (RANK[job.status] ?? 3)}.${changedMicros(job)}.${job.job_id}`; }
 
 // The search is a job id when it is a number, else a part of the name.
 function searchedId() {
@@ -49,13 +74,44 @@ function searchedId() {
   return /^[1-9][0-9]{0,17}$/.test(q) ? Number(q) : null;
 }
 
-function matches(job) {
+// Whether the filters show the job; a job known from its event only (no name
+// yet) is shown unless a name is searched, and kept until it is read.
+function matches(job, keeping = false) {
   const status = filters.status.value, queue = filters.queue.value.trim(), name = filters.name.value.trim().toLowerCase();
   const id = searchedId(), from = instantOf(filters.from), to = instantOf(filters.to);
   const changed = new Date(job.changed_at);
-  return (!status || job.status === status) && (!queue || job.queue === queue) &&
-         (!name || job.job_id === id || job.name.toLowerCase().includes(name)) &&
+  const named = job.unread ? keeping || job.job_id === id : job.job_id === id || job.name.toLowerCase().includes(name);
+  return (!status || job.status === status) && (!queue || job.queue === queue) && (!name || named) &&
          (!from || changed >= from) && (!to || changed < to);
+}
+
+// Keeps the list at windowSize rows: what the filters no longer show, and the rows
+// past the end, are forgotten; "Load more" then reads on after the last row kept.
+function trim() {
+  const kept = [];
+  for (const job of jobs.values()) {
+    if (matches(job, true) || job.job_id === selected) kept.push(job);
+    else forget(job.job_id);
+  }
+  kept.sort(compare);
+  if (kept.length > windowSize) {
+    for (const job of kept.splice(windowSize)) forget(job.job_id);
+    nextPage = cursorOf(kept[kept.length - 1]);
+    $('more').hidden = false;
+  }
+  // More rows past the last one kept: a job that sorts after it is not shown.
+  lastRow = nextPage !== null && kept.length > 0 ? kept[kept.length - 1] : null;
+}
+
+function forget(jobId) {
+  jobs.delete(jobId);
+  lastEvent.delete(jobId);
+  stale.delete(jobId);
+}
+
+// Whether a job not in the list falls inside it (before its last row, when full).
+function fitsList(job) {
+  return matches(job, true) && (lastRow === null || compare(job, lastRow) < 0);
 }
 
 // A trigger in words: "every 5 minutes", "0 3 * * * Europe/Berlin", "once at ...".
@@ -73,7 +129,7 @@ function describeTrigger(trigger) {
 }
 
 function visibleJobs() {
-  return [...jobs.values()].filter(matches).sort(compare);
+  return [...jobs.values()].filter((job) => matches(job)).sort(compare);
 }
 
 function exactTime(value) {
@@ -119,11 +175,11 @@ function rowFor(job) {
   tr.className = 'job';
   tr.dataset.jobId = job.job_id;
   tr.dataset.status = job.status;
-  tr.append(cell(job.job_id), cell(job.name), cell(job.queue), cell(describeTrigger(job.trigger), 'schedule'));
+  tr.append(cell(job.job_id), cell(job.unread ? '…' : job.name), cell(job.queue), cell(describeTrigger(job.trigger), 'schedule'));
   const status = cell();
   status.append(badge(job.status));
   if (job.paused) status.append(Object.assign(document.createElement('span'), { className: 'paused', textContent: PAUSED }));
-  tr.append(status, cell(`${job.attempt} / ${job.max_attempts}`), timeCell(job.next_run_at));
+  tr.append(status, cell(job.unread ? job.attempt : `${job.attempt} / ${job.max_attempts}`), timeCell(job.next_run_at));
   const progress = cell(undefined, 'progress-cell');
   if (job.progress !== null && job.progress !== undefined) progress.append(progressBar(job.progress));
   tr.append(progress, timeCell(job.changed_at));
@@ -182,6 +238,21 @@ function render(changed) {
   $('count').textContent = `${list.length} of ${jobs.size} jobs`;
 }
 
+// Draws the list once per frame however many changes came: a flood of events
+// costs one drawing a frame, not one per event.
+let drawing = null;
+const flashes = new Set();
+function renderSoon(jobId) {
+  if (jobId !== undefined) flashes.add(jobId);
+  if (drawing !== null) return;
+  drawing = requestAnimationFrame(() => {
+    drawing = null;
+    trim();
+    render(new Set(flashes));
+    flashes.clear();
+  });
+}
+
 async function act(jobId, action) {
   try {
     await api(`/api/v1/jobs/${jobId}/${action}`, { method: 'POST' });
@@ -190,8 +261,45 @@ async function act(jobId, action) {
   }
 }
 
-// Re-reads one job. Events that arrive while a read is in flight are covered by
-// reading again when it returns older than the newest event seen.
+// Reads the jobs of the list that changed, up to a page of them in one request
+// (GET /api/v1/jobs?ids=), one request at a time: during a flood of events the
+// list reads at the speed the gateway answers, and only the jobs still in it.
+let readingStale = false;
+function refreshSoon(jobId) {
+  stale.add(jobId);
+  if (!readingStale) setTimeout(readStale, 0);
+}
+async function readStale() {
+  if (readingStale) return;
+  const ids = [...stale].slice(0, PAGE);
+  if (ids.length === 0) return;
+  for (const id of ids) stale.delete(id);
+  readingStale = true;
+  try {
+    const body = await api(`/api/v1/jobs?limit=${PAGE}&ids=${ids.join(',')}`);
+    const read = new Set();
+    for (const job of body.jobs) {
+      read.add(job.job_id);
+      if (!jobs.has(job.job_id) || deleted.has(job.job_id)) continue;  // left the list meanwhile
+      if ((job.event_id ?? 0) < (lastEvent.get(job.job_id) ?? 0)) {
+        stale.add(job.job_id);  // read before its newest event committed
+        continue;
+      }
+      jobs.set(job.job_id, job);
+      renderSoon();
+    }
+    // Not there: deleted meanwhile (its event removes it), or not the role's.
+    for (const id of ids) if (!read.has(id) && jobs.get(id)?.unread) { forget(id); renderSoon(); }
+  } catch (error) {
+    // The gateway is away: Refresh (or the next change) reads them again.
+  } finally {
+    readingStale = false;
+    if (stale.size > 0) setTimeout(readStale, 0);
+  }
+}
+
+// Re-reads the open job (with its history). Events that arrive while a read is in
+// flight are covered by reading again when it returns older than the newest seen.
 async function refreshJob(jobId) {
   if (pending.has(jobId)) return pending.get(jobId);
   let again = false;
@@ -201,8 +309,8 @@ async function refreshJob(jobId) {
       again = true;  // read before the newest event committed
       return;
     }
-    jobs.set(jobId, body.job);
-    render(new Set([jobId]));
+    if (jobs.has(jobId) || fitsList(body.job)) jobs.set(jobId, body.job);
+    renderSoon(jobId);
     if (selected === jobId) fillDetail(body);
   }).catch(() => {
     // Deleted (404) meanwhile, or not ours: its deleted event removes it.
@@ -215,34 +323,45 @@ async function refreshJob(jobId) {
 }
 
 function applyEvent(message) {
+  eventsApplied += 1;
   const jobId = message.job_id;
   // A run claimed or ended moves the workers; the job itself may have been read
   // with this change already (below), the workers not.
   if (message.event === RUNNING || ENDINGS.has(message.event)) workersSoon();
+  countsSoon();
   if ((lastEvent.get(jobId) ?? 0) >= message.event_id) return;  // seen already
-  lastEvent.set(jobId, message.event_id);
+  if (message.event === message.status && ENDINGS.has(message.status) &&
+      (jobId === selected || $('notify-all').checked)) toast(message, jobs.get(jobId));
   if (message.status === CADENCE_DELETED) {
     deleted.add(jobId);
-    jobs.delete(jobId);
-    render();
+    if (deleted.size > 1000) deleted.delete(deleted.values().next().value);
+    forget(jobId);
+    renderSoon();
     if (selected === jobId) $('detail-title').textContent += ' (deleted)';
     return;
   }
-  const job = jobs.get(jobId);
-  if (job) {
-    // Show the change at once; the fetch fills in run times, worker and errors.
+  let job = jobs.get(jobId);
+  if (!job) {
+    // Not in the list: shown at once from its event if it falls inside the list
+    // (its name and schedule come with the next read), else not kept at all.
+    job = { job_id: jobId, name: '', queue: message.queue, status: message.status, attempt: message.attempt,
+            changed_at: message.at, event_id: message.event_id, unread: true };
+    if (!fitsList(job) && jobId !== selected) return;
+    jobs.set(jobId, job);
+  } else {
+    // Show the change at once; the read fills in run times, worker and errors.
     job.status = message.status;
     job.attempt = message.attempt;
     job.changed_at = message.at;
     job.event_id = message.event_id;
     if (message.event === PAUSED) job.paused = true;
     if (message.event === RESUMED) job.paused = false;
-    render(new Set([jobId]));
   }
-  refreshJob(jobId);
-  countsSoon();
-  if (message.event === message.status && ENDINGS.has(message.status) &&
-      (jobId === selected || $('notify-all').checked)) toast(message, job);
+  lastEvent.set(jobId, message.event_id);
+  if (jobId === selected) refreshJob(jobId); else refreshSoon(jobId);
+  renderSoon(jobId);
+  // Between two drawings (a hidden tab draws none), the list still keeps its size.
+  if (jobs.size > 2 * windowSize) trim();
 }
 
 // A toast when the job being looked at (or any, with "notify every job") ends a
@@ -258,6 +377,8 @@ function toast(message, job) {
   link.addEventListener('click', (event) => { event.preventDefault(); showDetail(message.job_id); box.remove(); });
   box.append(link, ` ${message.status}`);
   $('toasts').append(box);
+  // A burst of endings shows the latest few.
+  while ($('toasts').childElementCount > 5) $('toasts').firstElementChild.remove();
   setTimeout(() => box.remove(), 8000);
 }
 
@@ -268,7 +389,10 @@ function connect() {
   const state = $('connection');
   source.onopen = () => { state.dataset.state = 'live'; state.textContent = 'live'; };
   source.onerror = () => { state.dataset.state = 'down'; state.textContent = 'reconnecting…'; };
-  const onMessage = (event) => applyEvent(JSON.parse(event.data));
+  const onMessage = (event) => {
+    applyEvent(JSON.parse(event.data));
+    state.dataset.events = eventsApplied;  // how many arrived (tests read it)
+  };
   source.addEventListener('status', onMessage);
   source.addEventListener('progress', (event) => applyProgress(JSON.parse(event.data)));
   source.onmessage = onMessage;
@@ -295,7 +419,8 @@ async function reload() {
   const generation = ++listGeneration;
   const body = await api(listUrl(null));
   if (generation !== listGeneration) return;  // a newer filter's list is on its way
-  jobs.clear();
+  for (const id of [...jobs.keys()]) forget(id);
+  windowSize = PAGE;
   take(body);
   const id = searchedId();
   if (id !== null && !jobs.has(id)) refreshJob(id);
@@ -310,7 +435,10 @@ async function load(after) {
   const generation = listGeneration;
   try {
     const body = await api(listUrl(after));
-    if (generation === listGeneration) take(body);
+    if (generation === listGeneration) {
+      windowSize += PAGE;
+      take(body);
+    }
   } finally {
     loadingMore = false;
   }
@@ -325,9 +453,10 @@ function take(body) {
     const known = jobs.get(job.job_id);
     if (known && (known.event_id ?? 0) > (job.event_id ?? 0)) continue;
     jobs.set(job.job_id, job);
-    if ((job.event_id ?? 0) < (lastEvent.get(job.job_id) ?? 0)) refreshJob(job.job_id);  // read before an event
+    if ((job.event_id ?? 0) < (lastEvent.get(job.job_id) ?? 0)) refreshSoon(job.job_id);  // read before an event
     lastEvent.set(job.job_id, Math.max(lastEvent.get(job.job_id) ?? 0, job.event_id ?? 0));
   }
+  trim();
   render();
 }
 

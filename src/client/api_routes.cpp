@@ -42,6 +42,13 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
             return reply(error_reply(400, "invalid after \"" + *text +
                                               "\": expected the \"next\" of the previous page"));
     }
+    std::optional<std::string> ids;
+    if (auto text = param("ids")) {
+        ids = serve::parse_id_list(*text);
+        if (!ids)
+            return reply(error_reply(400, "invalid ids \"" + *text + "\": expected job ids separated by commas, at most " +
+                                              std::to_string(serve::max_limit)));
+    }
     auto number = [](auto value) { return std::optional<std::string>(std::to_string(value)); };
     // One page of recent_jobs in its order, read by key: the rows after the cursor's
     // row, in one of the indexes that have the list's order (all jobs, one queue's,
@@ -53,7 +60,9 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
         " AND ($5::int IS NULL OR (rj.list_group, rj.changed_at, rj.job_id) <"
         "      ($5, 'epoch'::timestamptz + $6::bigint * interval '1 microsecond', $7::bigint))"
         " AND ($8::timestamptz IS NULL OR rj.changed_at >= $8)"
-        " AND ($9::timestamptz IS NULL OR rj.changed_at < $9)";
+        " AND ($9::timestamptz IS NULL OR rj.changed_at < $9)"
+        // (The page reads the jobs that changed again, many at once.)
+        " AND ($10::bigint[] IS NULL OR rj.job_id = ANY ($10))";
     std::string rows = job_rows + std::string(" WHERE true") + filters + " LIMIT $4::int";
     if (param("changed_after") || param("changed_before")) {
         // A range of the last change cuts across the list's groups: each group
@@ -77,7 +86,7 @@ void ApiRoutes::list_jobs(const serve::Target& target, Reply reply) {
                 {param("status"), param("queue"), param("name"), std::to_string(*limit),
                  after ? number(after->list_group) : std::nullopt,
                  after ? number(after->changed_at_us) : std::nullopt,
-                 after ? number(after->job_id) : std::nullopt, param("changed_after"), param("changed_before")},
+                 after ? number(after->job_id) : std::nullopt, param("changed_after"), param("changed_before"), ids},
                 [reply](PgOutcome outcome) {
                     if (!outcome.ok) return reply(failure_reply(outcome));
                     reply({200, outcome.scalar().value_or("{\"jobs\":[]}")});

@@ -105,6 +105,18 @@ std::optional<ListCursor> parse_list_cursor(std::string_view text) {
     return ListCursor{static_cast<int>(*group), *changed, *job};
 }
 
+std::optional<std::string> parse_id_list(std::string_view text) {
+    auto parts = split(text, ',');
+    if (parts.empty() || parts.size() > static_cast<std::size_t>(max_limit)) return std::nullopt;
+    std::string array = "{";
+    for (auto part : parts) {
+        auto id = parse_job_id(part);
+        if (!id) return std::nullopt;
+        array += (array.size() > 1 ? "," : "") + std::to_string(*id);
+    }
+    return array + "}";
+}
+
 std::optional<std::int64_t> parse_event_id(std::string_view text) {
     while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
     while (!text.empty() && text.back() == ' ') text.remove_suffix(1);

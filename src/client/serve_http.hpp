@@ -45,6 +45,10 @@ struct ListCursor {
 };
 std::optional<ListCursor> parse_list_cursor(std::string_view text);
 
+// The `ids` parameter: comma-separated job ids (at most max_limit), as a bigint[]
+// literal ("{1,2,3}"); nullopt when malformed or too many.
+std::optional<std::string> parse_id_list(std::string_view text);
+
 // A Last-Event-ID header: a non-negative event id, nullopt when malformed.
 std::optional<std::int64_t> parse_event_id(std::string_view text);
 

@@ -124,11 +124,9 @@ DECLARE
     from_id bigint;
     to_id bigint;
 BEGIN
-    SELECT below INTO from_id FROM cadence.worker_activity_folded FOR UPDATE;
-    IF NOT FOUND THEN
-        from_id := 0;
-        INSERT INTO cadence.worker_activity_folded VALUES (0);
-    END IF;
+    -- (One fold at a time: the row is locked until this one commits.)
+    INSERT INTO cadence.worker_activity_folded (below) VALUES (0) ON CONFLICT DO NOTHING;
+    SELECT below INTO STRICT from_id FROM cadence.worker_activity_folded FOR UPDATE;
     to_id := least(horizon, from_id + 50000);
     IF to_id <= from_id THEN
         RETURN false;

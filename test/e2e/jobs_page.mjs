@@ -298,6 +298,47 @@ try {
     for (const socket of cut) socket.destroy();
     proxy.close();
   }
+
+  // 13. A long life: the page is fed 100,000 events (two transactions of 50,000 new
+  // jobs: the gateway streams each of their events) and keeps its size: the JS heap
+  // after a garbage collection grows by under 10 MB, the list keeps 200 rows, and
+  // it is still right (the newest job on top).
+  const longLived = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  longLived.setDefaultTimeout(timeout);
+  const longErrors = [];
+  longLived.on('pageerror', (error) => longErrors.push(error.message));
+  await longLived.goto(`${base}/`);
+  await longLived.locator('#connection[data-state="live"]').waitFor();
+  await longLived.locator('tr.job').first().waitFor();
+  const cdp = await longLived.context().newCDPSession(longLived);
+  const heapAfterGc = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
+  };
+  const heapBefore = await heapAfterGc();
+  const eventsBefore = Number(await longLived.locator('#connection').getAttribute('data-events') ?? 0);
+  const fed = 100000;
+  const started = Date.now();
+  for (let i = 0; i < 2; i += 1)
+    psql(`SELECT count(*) FROM cadence.create_jobs(array(SELECT 'e2e flood ' || g FROM generate_series(${i * fed / 2 + 1}, ${(i + 1) * fed / 2}) g),
+                                                   cadence.once(now() + interval '1 hour'), queue => 'e2e-flood')`);
+  const newest = psql(`SELECT max(id) FROM cadence.jobs`);
+  await longLived.waitForFunction((n) => Number(document.getElementById('connection').dataset.events ?? 0) >= n,
+                                  eventsBefore + fed, { timeout: 180000 });
+  const feedSeconds = (Date.now() - started) / 1000;
+  await longLived.locator(`tr.job[data-job-id="${newest}"] >> text=e2e flood ${fed}`).waitFor({ timeout: 60000 });
+  await longLived.waitForFunction(() => !readingStale && stale.size === 0);
+  const heapAfter = await heapAfterGc();
+  const grownMb = (heapAfter - heapBefore) / 1048576;
+  console.log(`# heap ${(heapBefore / 1048576).toFixed(1)} MB before, ${(heapAfter / 1048576).toFixed(1)} MB after ` +
+              `${fed} events (${feedSeconds.toFixed(1)} s to receive them)`);
+  check(grownMb < 10, `after ${fed} events the JS heap grew by ${grownMb.toFixed(2)} MB (under 10 MB)`);
+  const rows = await longLived.locator('tr.job').count();
+  check(rows <= 200, `the list keeps ${rows} rows (at most 200)`);
+  const firstScheduled = await longLived.locator('tr.job[data-status="scheduled"]').first().getAttribute('data-job-id');
+  check(firstScheduled === newest && !(await longLived.locator('#more').isHidden()),
+        'the newest job heads the scheduled ones, and "Load more" goes on after the last row');
+  check(longErrors.length === 0, `no script errors while fed${longErrors.length ? ': ' + longErrors.join('; ') : ''}`);
 } catch (error) {
   check(false, `the page test stopped: ${error.message.split('\n')[0]}`);
 } finally {

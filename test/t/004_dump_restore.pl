@@ -43,6 +43,12 @@ for my $query (
 }
 is($node->safe_psql('restored', 'SELECT count(*) FROM cadence.job_events'),
     $node->safe_psql('source', 'SELECT count(*) FROM cadence.job_events'), 'the whole history');
+# The workers are derived from the log: not dumped, folded again from it.
+my $workers = 'SELECT worker, queues, running, completed, failed, first_seen, last_seen FROM cadence.workers';
+is($node->safe_psql('restored', $workers), $node->safe_psql('source', $workers), 'the same workers, from the restored log');
+is($node->safe_psql('restored', 'SELECT cadence._fold_worker_activity()') . ' ' .
+   $node->safe_psql('restored', "SELECT completed FROM cadence.worker_activity WHERE worker = 'w'"), 'f 1',
+   '... which the fold takes in again');
 # 4 created, 1 claimed, 1 completed, 1 paused, 1 altered, 1 deleted.
 is($node->safe_psql('restored', 'SELECT count(*) FROM cadence.job_events'), '9',
     'all nine events of the history');

@@ -455,6 +455,12 @@ is($code, 400, 'a malformed time is a 400');
 ($code, $body) = get_json("$base/api/v1/jobs?after=1.2");
 is($code, 400, 'a malformed cursor is a 400');
 like($body->{detail}, qr/invalid after "1\.2"/, '... naming it');
+my @some = @whole[0, 3, 4];
+($code, $body) = get_json("$base/api/v1/jobs?ids=" . join(',', reverse(@some), 999999));
+is(join(',', map { $_->{job_id} } @{ $body->{jobs} }), join(',', @some),
+   'ids: those jobs only (an unknown one is left out), in the list\'s order');
+($code, $body) = get_json("$base/api/v1/jobs?ids=1,,2");
+is($code, 400, 'malformed ids are a 400');
 
 # --- A resync notice: streams replay from the event log -----------------------------
 # With a 16-event hand-off queue, 60 events in one transaction overflow it; the

@@ -127,6 +127,17 @@ TEST(ServeList, CursorsAreThreeExactNumbers) {
         EXPECT_FALSE(parse_list_cursor(bad)) << bad;
 }
 
+TEST(ServeList, IdListsArePositiveIdsSeparatedByCommasAtMostAThousand) {
+    EXPECT_EQ(parse_id_list("42"), "{42}");
+    EXPECT_EQ(parse_id_list("1,2,30"), "{1,2,30}");
+    for (const char* bad : {"", ",", "1,", "1,,2", "0", "-1", "1;2", "1, 2", "{1}", "99999999999999999999"})
+        EXPECT_FALSE(parse_id_list(bad)) << bad;
+    std::string many;
+    for (int i = 1; i <= 1000; ++i) many += (i > 1 ? "," : "") + std::to_string(i);
+    EXPECT_TRUE(parse_id_list(many));
+    EXPECT_FALSE(parse_id_list(many + ",1001"));
+}
+
 TEST(ServeListen, HostAndPort) {
     auto a = parse_listen("127.0.0.1:8080");
     ASSERT_TRUE(a);

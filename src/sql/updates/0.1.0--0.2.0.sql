@@ -135,11 +135,13 @@ CREATE TABLE cadence.worker_activity (
     PRIMARY KEY (worker, owner, queue)
 );
 -- One row (written by the first fold): the events below this id are folded.
-CREATE TABLE cadence.worker_activity_folded (below bigint NOT NULL);
+CREATE TABLE cadence.worker_activity_folded (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    below    bigint NOT NULL
+);
 ALTER TABLE cadence.worker_activity ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_activity ON cadence.worker_activity FOR SELECT
     USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
 REVOKE ALL ON cadence.worker_activity, cadence.worker_activity_folded FROM PUBLIC;
 GRANT SELECT ON cadence.worker_activity, cadence.worker_activity_folded TO PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('cadence.worker_activity', '');
-SELECT pg_catalog.pg_extension_config_dump('cadence.worker_activity_folded', '');
+-- Not dumped: derived from the log, it is folded again from the restored events.
