@@ -27,7 +27,7 @@ const pending = new Map();    // job_id -> a fetch of the open job in flight
 const deleted = new Set();    // job ids whose deleted event arrived (the latest 1,000)
 const stale = new Set();      // jobs in the list to read again, in the next batch
 let windowSize = PAGE;        // rows kept: a page, and a page more per "Load more"
-let lastRow = null;           // the last row kept when the list is full: below it, nothing is kept
+let lastRow = null;           // where the rows kept end, when more follow: [rank, micros, id] (a copy)
 let eventsApplied = 0;
 let selected = null;          // the job in the detail panel
 
@@ -47,12 +47,12 @@ async function api(path, options = {}) {
 
 // recent_jobs order: running, scheduled, error and fatal, the rest; newest change
 // first (to the microsecond: rows and events write times differently); then id.
-function compare(a, b) {
-  const ra = RANK[a.status] ?? 3, rb = RANK[b.status] ?? 3;
+function compare(a, b) { return compareKeys(keyOf(a), keyOf(b)); }
+function keyOf(job) { return [RANK[job.status] ?? 3, changedMicros(job), job.job_id]; }
+function compareKeys([ra, ca, ia], [rb, cb, ib]) {
   if (ra !== rb) return ra - rb;
-  const ca = changedMicros(a), cb = changedMicros(b);
   if (ca !== cb) return cb - ca;
-  return b.job_id - a.job_id;
+  return ib - ia;
 }
 
 // A job's last change in microseconds since 1970 (exact below 2^53), kept on the job.
@@ -90,7 +90,9 @@ function matches(job, keeping = false) {
 function trim() {
   const kept = [];
   for (const job of jobs.values()) {
-    if (matches(job, true) || job.job_id === selected) kept.push(job);
+    // (A job that moved past the end would stand where the rows not read belong.)
+    const past = lastRow !== null && compareKeys(keyOf(job), lastRow) > 0;
+    if ((matches(job, true) && !past) || job.job_id === selected) kept.push(job);
     else forget(job.job_id);
   }
   kept.sort(compare);
@@ -100,7 +102,7 @@ function trim() {
     $('more').hidden = false;
   }
   // More rows past the last one kept: a job that sorts after it is not shown.
-  lastRow = nextPage !== null && kept.length > 0 ? kept[kept.length - 1] : null;
+  lastRow = nextPage !== null && kept.length > 0 ? keyOf(kept[kept.length - 1]) : null;
 }
 
 function forget(jobId) {
@@ -111,7 +113,7 @@ function forget(jobId) {
 
 // Whether a job not in the list falls inside it (before its last row, when full).
 function fitsList(job) {
-  return matches(job, true) && (lastRow === null || compare(job, lastRow) < 0);
+  return matches(job, true) && (lastRow === null || compareKeys(keyOf(job), lastRow) < 0);
 }
 
 // A trigger in words: "every 5 minutes", "0 3 * * * Europe/Berlin", "once at ...".
@@ -372,7 +374,7 @@ function toast(message, job) {
   box.className = 'toast';
   box.dataset.status = message.status;
   const link = Object.assign(document.createElement('a'), {
-    href: `?job=${message.job_id}`, textContent: `Job ${message.job_id}${job ? ` (${job.name})` : ''}`,
+    href: `?job=${message.job_id}`, textContent: `Job ${message.job_id}${job && !job.unread ? ` (${job.name})` : ''}`,
   });
   link.addEventListener('click', (event) => { event.preventDefault(); showDetail(message.job_id); box.remove(); });
   box.append(link, ` ${message.status}`);
@@ -419,9 +421,13 @@ async function reload() {
   const generation = ++listGeneration;
   const body = await api(listUrl(null));
   if (generation !== listGeneration) return;  // a newer filter's list is on its way
-  for (const id of [...jobs.keys()]) forget(id);
+  // (lastEvent stays: an event that came while the list was read is newer than it.)
+  jobs.clear();
+  stale.clear();
+  lastRow = null;
   windowSize = PAGE;
   take(body);
+  for (const id of [...lastEvent.keys()]) if (!jobs.has(id)) lastEvent.delete(id);
   const id = searchedId();
   if (id !== null && !jobs.has(id)) refreshJob(id);
 }
@@ -446,6 +452,7 @@ async function load(after) {
 
 function take(body) {
   nextPage = body.next ?? null;
+  lastRow = null;  // the page read says where the list ends now
   $('more').hidden = nextPage === null;
   for (const job of body.jobs) {
     // Events that arrived while the list was read are newer than it.

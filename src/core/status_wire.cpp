@@ -1,6 +1,7 @@
 #include "core/status_wire.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -57,8 +58,11 @@ std::string progress_json(const ProgressUpdate& update, bool with_type) {
     out += ",\"queue\":";
     out += update.queue ? json_quote(*update.queue) : std::string("null");
     out += ",\"progress\":";
-    // A real (float4) in percent: its 7 significant digits, as PostgreSQL shows it.
-    out += nlohmann::json(static_cast<double>(static_cast<float>(update.progress))).dump();
+    // A real (float4) in percent: the shortest text that reads back as the same
+    // float, as PostgreSQL shows it (33.3, not 33.29999923706055).
+    char digits[32];
+    auto written = std::to_chars(digits, digits + sizeof(digits), static_cast<float>(update.progress));
+    out.append(digits, written.ptr);
     out += ",\"at\":";
     out += json_quote(update.at);
     out += '}';

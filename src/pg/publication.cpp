@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.hpp"
@@ -130,7 +131,7 @@ int64 announced_horizon = 0;
 std::vector<std::string> pending_wakes;
 // The publisher's progress to send, the latest per job, and when it may send
 // progress again (every core::progress_interval_ms at most).
-std::vector<RingEntry> progress_waiting;
+std::unordered_map<int64, RingEntry> progress_waiting;
 TimestampTz progress_sendable_at = 0;
 
 // Hands this transaction's events to the publisher. Runs after the commit is
@@ -180,10 +181,11 @@ int push_committed() noexcept {
         ring->entries[ring->head % ring->capacity].database = MyDatabaseId;
         ring->head++;
     }
-    // Progress only where there is room: a later heartbeat sends it again, and
-    // nothing needs replaying for it.
+    // Progress only while the ring is less than half full, so that heartbeats never
+    // crowd out events (which would cost every listener a resync): a later
+    // heartbeat sends it again, and nothing needs replaying for it.
     for (const Pending& p : pending_progress) {
-        if (ring->head - ring->tail >= ring->capacity) break;
+        if (ring->head - ring->tail >= ring->capacity / 2) break;
         ring->entries[ring->head % ring->capacity] = p.entry;
         ring->entries[ring->head % ring->capacity].database = MyDatabaseId;
         ring->head++;
@@ -303,12 +305,12 @@ Drained drain_and_publish() {
         for (const RingEntry& e : batch) {
             if (e.database != MyDatabaseId) continue;
             if (e.progress_only) {
-                auto same = std::find_if(progress_waiting.begin(), progress_waiting.end(),
-                                         [&](const RingEntry& w) { return w.job_id == e.job_id; });
-                if (same == progress_waiting.end()) progress_waiting.push_back(e);
-                else if (e.at >= same->at) *same = e;
+                // The ring is in commit order: a later entry is the newer progress.
+                progress_waiting[e.job_id] = e;
                 continue;
             }
+            // A job's status moved on: progress of the run before it is stale.
+            if (!progress_waiting.empty() && e.bulk_count == 0) progress_waiting.erase(e.job_id);
             max_drained = std::max(max_drained, e.bulk_count > 0 ? e.job_id : e.event_id);
             if (e.bulk_count > 0) {
                 drained.bulk_ranges.push_back({e.event_id, e.job_id});
@@ -337,7 +339,7 @@ Drained drain_and_publish() {
     std::vector<core::ProgressUpdate> progress;
     if (!progress_waiting.empty() && now >= progress_sendable_at) {
         progress.reserve(progress_waiting.size());
-        for (const RingEntry& e : progress_waiting)
+        for (const auto& [job_id, e] : progress_waiting)
             progress.push_back({e.job_id, std::string(e.queue, strnlen(e.queue, sizeof(e.queue))), e.progress,
                                 core::format_instant(to_instant(e.at, "heartbeat time"))});
         progress_waiting.clear();
@@ -441,12 +443,16 @@ void publish_progress(int64 job_id, const char* queue, float4 progress, Timestam
     // Only listeners want it: the scheduler has nothing to do with progress.
     if (!shared_memory_ready() || !publish_status) return;
     ensure_publication_callbacks();
-    for (Pending& p : pending_progress)
-        if (p.entry.job_id == job_id) {
-            p.entry.progress = progress;
-            p.entry.at = at;
-            return;
-        }
+    // The latest of a job replaces the one before it only within one
+    // subtransaction: a rolled-back savepoint must take its own progress with it.
+    SubTransactionId subxact = GetCurrentSubTransactionId();
+    auto last = std::find_if(pending_progress.rbegin(), pending_progress.rend(),
+                             [&](const Pending& p) { return p.entry.job_id == job_id; });
+    if (last != pending_progress.rend() && last->subxact == subxact) {
+        last->entry.progress = progress;
+        last->entry.at = at;
+        return;
+    }
     RingEntry entry{};
     entry.job_id = job_id;
     entry.progress_only = true;
@@ -454,7 +460,7 @@ void publish_progress(int64 job_id, const char* queue, float4 progress, Timestam
     entry.at = at;
     entry.publish = true;
     strlcpy(entry.queue, queue, sizeof(entry.queue));
-    pending_progress.push_back(Pending{entry, GetCurrentSubTransactionId()});
+    pending_progress.push_back(Pending{entry, subxact});
 }
 
 void publish_event_args(FunctionCallInfo fcinfo) {

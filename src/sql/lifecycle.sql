@@ -397,14 +397,25 @@ CREATE OR REPLACE FUNCTION cadence._delete_job(caller oid, job_id bigint) RETURN
     SET search_path = pg_catalog, pg_temp
     AS $$ BEGIN PERFORM FROM cadence._transit(caller, 'remove', ARRAY[job_id]); END $$;
 
--- A worker whose claim found nothing is still alive: its last_seen in
--- cadence.worker_activity moves, at most once every 10 seconds (so an idle worker
--- polling in a loop writes little). A worker that never claimed a run has no row.
-CREATE OR REPLACE FUNCTION cadence._seen_idle(queue text, worker text) RETURNS void
+-- A worker whose claim found nothing is still alive: a sighting for each owner whose
+-- runs of the queue it may take and has handled (a worker that never claimed a run
+-- has no activity), at most one every 10 seconds, so that an idle worker polling in
+-- a loop writes little. Insert-only: nothing the scheduler writes waits for the
+-- worker's transaction.
+CREATE OR REPLACE FUNCTION cadence._seen_idle(caller oid, queue text, worker text) RETURNS void
     LANGUAGE sql
     AS $$
-    UPDATE cadence.worker_activity a SET last_seen = now()
-    WHERE a.worker = _seen_idle.worker AND a.queue = _seen_idle.queue AND a.last_seen < now() - interval '10 seconds'
+    INSERT INTO cadence.worker_sightings (worker, owner, queue, seen_at)
+    SELECT a.worker, a.owner, a.queue, now()
+    FROM cadence.worker_activity a
+    WHERE a.worker = _seen_idle.worker AND a.queue = _seen_idle.queue
+      AND coalesce(a.last_seen, '-infinity') < now() - interval '10 seconds'
+      AND NOT EXISTS (SELECT FROM cadence.worker_sightings s
+                      WHERE s.worker = a.worker AND s.queue = a.queue AND s.owner = a.owner
+                        AND s.seen_at > now() - interval '10 seconds')
+      AND (cadence._may_manage(caller, a.owner)
+           OR EXISTS (SELECT FROM cadence.queue_grants g
+                      WHERE g.owner = a.owner AND g.queue = a.queue AND pg_has_role(caller, g.worker, 'USAGE')))
 $$;
 
 -- Checks claim's arguments.
@@ -481,7 +492,7 @@ BEGIN
     PERFORM cadence._check_claim(queue, worker, max_jobs, lease);
     RETURN QUERY SELECT * FROM cadence._claim_due(caller, queue, worker, max_jobs, lease);
     IF NOT FOUND THEN
-        PERFORM cadence._seen_idle(queue, worker);
+        PERFORM cadence._seen_idle(caller, queue, worker);
     END IF;
 END $$;
 
@@ -571,6 +582,9 @@ BEGIN
         END LOOP;
     END IF;
     RETURN QUERY SELECT * FROM cadence._claim_due(caller, queue, worker, max_jobs, lease);
+    IF NOT FOUND AND coalesce(cardinality(job_ids), 0) = 0 THEN
+        PERFORM cadence._seen_idle(caller, queue, worker);
+    END IF;
 END $$;
 
 CREATE OR REPLACE FUNCTION cadence._fail(caller oid, job_id bigint, worker text, error text, traceback text)
@@ -695,7 +709,7 @@ REVOKE ALL ON FUNCTION
     cadence._alter_job(oid, bigint, jsonb, text, jsonb, text, text, int, interval, interval),
     cadence._pause_job(oid, bigint), cadence._resume_job(oid, bigint),
     cadence._run_job_now(oid, bigint), cadence._cancel_job(oid, bigint),
-    cadence._delete_job(oid, bigint), cadence._check_claim(text, text, int, interval), cadence._seen_idle(text, text),
+    cadence._delete_job(oid, bigint), cadence._check_claim(text, text, int, interval), cadence._seen_idle(oid, text, text),
     cadence._claim_due(oid, text, text, int, interval),
     cadence._claim(oid, text, text, int, interval),
     cadence._heartbeat(oid, bigint, text, real), cadence._result_details(bigint[], jsonb[]),

@@ -127,8 +127,8 @@ BEGIN
     -- (One fold at a time: the row is locked until this one commits.)
     INSERT INTO cadence.worker_activity_folded (below) VALUES (0) ON CONFLICT DO NOTHING;
     SELECT below INTO STRICT from_id FROM cadence.worker_activity_folded FOR UPDATE;
-    to_id := least(horizon, from_id + 50000);
-    IF to_id <= from_id THEN
+    to_id := greatest(from_id, least(horizon, from_id + 50000));
+    IF to_id <= from_id AND NOT EXISTS (SELECT FROM cadence.worker_sightings) THEN
         RETURN false;
     END IF;
     -- (Events of 0.1.0 whose job was deleted before the update have no queue: skipped.)
@@ -149,6 +149,13 @@ BEGIN
             completed = a.completed + excluded.completed,
             failed = a.failed + excluded.failed;
     UPDATE cadence.worker_activity_folded SET below = to_id;
+    -- Idle workers' sightings (committed ones: what is still being written waits).
+    WITH moved AS (
+        DELETE FROM cadence.worker_sightings RETURNING worker, owner, queue, seen_at
+    )
+    UPDATE cadence.worker_activity a SET last_seen = greatest(a.last_seen, m.seen_at)
+    FROM (SELECT worker, owner, queue, max(seen_at) AS seen_at FROM moved GROUP BY 1, 2, 3) m
+    WHERE a.worker = m.worker AND a.owner = m.owner AND a.queue = m.queue;
     RETURN to_id < horizon;
 END $$;
 REVOKE ALL ON FUNCTION cadence._fold_worker_activity() FROM PUBLIC;

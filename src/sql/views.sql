@@ -48,31 +48,47 @@ COMMENT ON VIEW cadence.status_counts IS
 
 GRANT SELECT ON cadence.recent_jobs, cadence.job_history, cadence.status_counts TO PUBLIC;
 
+-- The events cadence._fold_worker_activity has not folded yet that name a worker
+-- (about a second of them), as the caller may see them. Planned for the position
+-- it reads each time: a plan for "some id" would scan the whole log.
+CREATE OR REPLACE FUNCTION cadence._unfolded_worker_events(
+        OUT worker text, OUT queue text, OUT seen_at timestamptz, OUT completed int, OUT failed int)
+    RETURNS SETOF record
+    LANGUAGE plpgsql STABLE ROWS 100
+    SET plan_cache_mode = force_custom_plan
+    AS $$
+DECLARE
+    below bigint := coalesce((SELECT f.below FROM cadence.worker_activity_folded f), 0);
+BEGIN
+    RETURN QUERY
+    -- (as cadence._fold_worker_activity: only claims, completions and failures are sightings)
+    SELECT e.details ->> 'worker', e.queue,
+           CASE WHEN e.details ->> 'reason' IN ('claim', 'complete', 'fail') THEN e.at END,
+           (e.event = 'completed')::int, (e.event IN ('error', 'fatal'))::int
+    FROM cadence.job_events e
+    WHERE e.id >= below AND e.details ? 'worker' AND e.queue IS NOT NULL;
+END $$;
+
 -- The workers that claimed, renewed or ended runs of the jobs the role can see:
--- the folded activity, the events not folded yet (about a second of them) and the
--- runs held now (a heartbeat writes no event: their heartbeat_at says when the
--- worker was last heard of). A worker not seen for cadence.worker_gone_after is gone.
+-- the folded activity, the events not folded yet and the runs held now (a
+-- heartbeat writes no event: their heartbeat_at says when the worker was last
+-- heard of). A worker not seen for cadence.worker_gone_after is gone.
 CREATE OR REPLACE VIEW cadence.workers WITH (security_invoker = true) AS
-WITH seen AS (
+WITH held AS MATERIALIZED (
+    SELECT s.worker, s.queue, s.job_id, s.heartbeat_at
+    FROM cadence.jobs_status s
+    WHERE s.status = 'running' AND s.worker IS NOT NULL
+), seen AS (
     SELECT a.worker, a.queue, a.first_seen, a.last_seen, a.completed, a.failed
     FROM cadence.worker_activity a
     UNION ALL
-    SELECT e.details ->> 'worker', e.queue, seen.at, seen.at, (e.event = 'completed')::int,
-           (e.event IN ('error', 'fatal'))::int
-    FROM cadence.job_events e
-    -- (as cadence._fold_worker_activity: only claims, completions and failures are sightings)
-    CROSS JOIN LATERAL (SELECT CASE WHEN e.details ->> 'reason' IN ('claim', 'complete', 'fail') THEN e.at END AS at) seen
-    WHERE e.id >= coalesce((SELECT f.below FROM cadence.worker_activity_folded f), 0)
-      AND e.details ? 'worker' AND e.queue IS NOT NULL
+    SELECT u.worker, u.queue, u.seen_at, u.seen_at, u.completed, u.failed FROM cadence._unfolded_worker_events() u
     UNION ALL
-    SELECT s.worker, s.queue, s.heartbeat_at, s.heartbeat_at, 0, 0
-    FROM cadence.jobs_status s
-    WHERE s.status = 'running' AND s.worker IS NOT NULL AND s.heartbeat_at IS NOT NULL
-), held AS (
-    SELECT s.worker, array_agg(s.job_id ORDER BY s.job_id) AS running
-    FROM cadence.jobs_status s
-    WHERE s.status = 'running' AND s.worker IS NOT NULL
-    GROUP BY s.worker
+    SELECT s.worker, s.queue, NULL, s.seen_at, 0, 0 FROM cadence.worker_sightings s
+    UNION ALL
+    SELECT h.worker, h.queue, h.heartbeat_at, h.heartbeat_at, 0, 0 FROM held h WHERE h.heartbeat_at IS NOT NULL
+), holding AS (
+    SELECT h.worker, array_agg(h.job_id ORDER BY h.job_id) AS running FROM held h GROUP BY h.worker
 )
 SELECT w.worker,
        CASE WHEN w.worker LIKE 'pg\_cadence executor %' THEN 'executor' ELSE 'external' END AS kind,
@@ -84,10 +100,11 @@ SELECT w.worker,
        w.completed::bigint AS completed, w.failed::bigint AS failed, w.first_seen, w.last_seen
 FROM (SELECT s.worker, array_agg(DISTINCT s.queue ORDER BY s.queue) AS queues, sum(s.completed) AS completed,
              sum(s.failed) AS failed, min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen,
-             max(s.last_seen) < now() - coalesce(current_setting('cadence.worker_gone_after', true), '5min')::interval
-                 AS gone
+             -- (never seen at its own doing: only canceled runs or expired leases name it)
+             coalesce(max(s.last_seen) < now() - coalesce(current_setting('cadence.worker_gone_after', true),
+                                                            '5min')::interval, true) AS gone
       FROM seen s GROUP BY s.worker) w
-LEFT JOIN held h ON h.worker = w.worker
+LEFT JOIN holding h ON h.worker = w.worker
 ORDER BY w.last_seen DESC, w.worker;
 COMMENT ON VIEW cadence.workers IS
     'the workers (external, and the executors) that claimed, renewed or ended runs of the jobs the role can see: queues, the runs held now, completed and failed counts, first and last seen; busy, idle or gone (not seen for cadence.worker_gone_after)';

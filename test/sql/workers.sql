@@ -48,8 +48,16 @@ ORDER BY worker, queue;
 UPDATE cadence.worker_activity SET last_seen = now() - interval '1 hour' WHERE worker = 'wk-host-2';
 SET ROLE cadence_wk_alice;
 SELECT count(*) AS claimed FROM cadence.claim('wk-alice', 'wk-host-2');
+SELECT count(*) AS claimed FROM cadence.claim('wk-alice', 'wk-host-2');
 RESET ROLE;
+-- One sighting (the second claim was within 10 seconds), insert-only, then folded
+-- into the worker's last_seen (by the scheduler meanwhile, or by the call below).
+SELECT (SELECT count(*) FROM cadence.worker_sightings WHERE worker = 'wk-host-2') +
+       (SELECT count(*) FROM cadence.worker_activity
+        WHERE worker = 'wk-host-2' AND last_seen > now() - interval '1 minute') AS seen_once;
+SELECT cadence._fold_worker_activity() IS NOT NULL AS folded;
 SELECT last_seen > now() - interval '1 minute' AS seen_now FROM cadence.worker_activity WHERE worker = 'wk-host-2';
+SELECT count(*) AS sightings_left FROM cadence.worker_sightings WHERE worker LIKE 'wk-%';
 
 SELECT cadence.delete_job(id) FROM cadence.jobs WHERE queue IN ('wk-alice', 'wk-bob') ORDER BY id;
 DROP OWNED BY cadence_wk_alice, cadence_wk_bob;

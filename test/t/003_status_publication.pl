@@ -112,6 +112,18 @@ $node->safe_psql('postgres', qq{SELECT cadence.heartbeat($busy, 'w9', 80)});
 my $marker_job = $node->safe_psql('postgres', q{SELECT cadence.create_job('after', cadence.once(now() + interval '1 hour'))});
 collect(sub { events_of($marker_job) });
 is(scalar(progress_of($busy)), scalar(@progress), 'a heartbeat that leaves the progress as it was publishes nothing');
+# Savepoints: a rolled-back one takes its progress with it; a released one keeps it,
+# and what comes after it is newer.
+usleep(300_000);
+$node->safe_psql('postgres', qq{BEGIN; SELECT cadence.heartbeat($busy, 'w9', 40); SAVEPOINT s;
+    SELECT cadence.heartbeat($busy, 'w9', 60); ROLLBACK TO SAVEPOINT s; COMMIT;});
+collect(sub { grep { $_->{progress} == 40 } progress_of($busy) });
+ok(!grep({ $_->{progress} == 60 } progress_of($busy)), 'progress of a rolled-back savepoint is not published (40 is)');
+usleep(300_000);
+$node->safe_psql('postgres', qq{BEGIN; SELECT cadence.heartbeat($busy, 'w9', 41); SAVEPOINT s;
+    SELECT cadence.heartbeat($busy, 'w9', 61); RELEASE SAVEPOINT s; SELECT cadence.heartbeat($busy, 'w9', 71); COMMIT;});
+collect(sub { grep { $_->{progress} == 71 } progress_of($busy) });
+is((progress_of($busy))[-1]{progress}, 71, "after a released savepoint, the transaction's last progress is published");
 
 # Concurrent clients: every committed event exactly once, in order per job.
 my $first_event = $node->safe_psql('postgres', 'SELECT max(id) FROM cadence.job_events');

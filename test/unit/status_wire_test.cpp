@@ -187,7 +187,9 @@ TEST(StatusWire, ProgressHasItsOwnMessagesAndDecodesToWhatWasSent) {
     EXPECT_EQ(progress_json(updates[0]),
               R"({"job_id":3,"queue":"exports","progress":40.5,"at":"2026-11-24T10:00:00.123456Z"})");
     EXPECT_EQ(progress_json(updates[1], true),
-              R"({"type":"progress","job_id":4,"queue":null,"progress":100.0,"at":"2026-11-24T10:00:01Z"})");
+              R"({"type":"progress","job_id":4,"queue":null,"progress":100,"at":"2026-11-24T10:00:01Z"})");
+    EXPECT_EQ(progress_json({5, "q", 33.3f, "t"}), R"({"job_id":5,"queue":"q","progress":33.3,"at":"t"})")
+        << "a real's digits, not its double's";
     auto payloads = encode_progress_batches(updates);
     ASSERT_EQ(payloads.size(), 1u);
     auto decoded = decode_status_notification(payloads[0]);

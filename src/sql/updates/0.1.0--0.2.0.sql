@@ -139,9 +139,22 @@ CREATE TABLE cadence.worker_activity_folded (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     below    bigint NOT NULL
 );
+-- Idle workers seen by a claim that found nothing (cadence._seen_idle): insert-only,
+-- so that a worker's open transaction never holds a row the fold must write; the
+-- scheduler folds them into worker_activity.last_seen with the log.
+CREATE TABLE cadence.worker_sightings (
+    worker  text NOT NULL,
+    owner   regrole NOT NULL,
+    queue   text NOT NULL,
+    seen_at timestamptz NOT NULL
+);
+CREATE INDEX worker_sightings_worker ON cadence.worker_sightings (worker, queue, seen_at);
 ALTER TABLE cadence.worker_activity ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cadence.worker_sightings ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_activity ON cadence.worker_activity FOR SELECT
     USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
-REVOKE ALL ON cadence.worker_activity, cadence.worker_activity_folded FROM PUBLIC;
-GRANT SELECT ON cadence.worker_activity, cadence.worker_activity_folded TO PUBLIC;
+CREATE POLICY own_sightings ON cadence.worker_sightings FOR SELECT
+    USING (pg_catalog.pg_has_role(owner, 'USAGE') OR pg_catalog.pg_has_role('cadence_admin', 'USAGE'));
+REVOKE ALL ON cadence.worker_activity, cadence.worker_activity_folded, cadence.worker_sightings FROM PUBLIC;
+GRANT SELECT ON cadence.worker_activity, cadence.worker_activity_folded, cadence.worker_sightings TO PUBLIC;
 -- Not dumped: derived from the log, it is folded again from the restored events.
