@@ -127,3 +127,22 @@ for name in first_page deep_page status_fatal queue_7 queue_7_canceled one_day s
               if (p99 == "") p99 = lat[NR];
               printf "%-20s %9.2f %9.2f\n", name, p50 / 1000, p99 / 1000 }'
 done
+
+# cadence serve's /metrics at this size: the scrape reads the events since the last
+# one (here 1,000 new jobs before each), the kept counts, the executors.
+start_gateway
+port=$GATEWAY_PORT
+: >"$scripts/scrape_idle" && : >"$scripts/scrape_changed"
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >>"$scripts/scrape_idle"
+done
+for _ in $(seq 1 50); do
+    $PSQL -c "SELECT count(*) FROM cadence.create_jobs(array(SELECT 'scraped ' || g FROM generate_series(1, 1000) g),
+                                                       cadence.once(now() + interval '1 day'), queue => 'scraped')" >/dev/null
+    curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >>"$scripts/scrape_changed"
+done
+for name in scrape_idle scrape_changed; do
+    sort -n "$scripts/$name" | awk -v name="$name" '{ t[NR] = $1 }
+        END { printf "%-20s %9.2f %9.2f\n", name, t[int(NR * 0.50) + 1] * 1000, t[int(NR * 0.99) + (NR * 0.99 > int(NR * 0.99))] * 1000 }'
+done
+echo "(scrape_idle: /metrics with nothing new; scrape_changed: after 1,000 new jobs each time; curl's total time)"

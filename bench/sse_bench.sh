@@ -15,15 +15,9 @@ RATE=${3:-20}
 ulimit -n 65536 2>/dev/null || true  # the gateway and the clients hold a socket per stream
 start_benchmark_cluster ""
 "$PG_BINDIR/psql" -X -q -c "CREATE EXTENSION pg_cadence"
-port=$(free_port)
-"$BUILD_DIR/cadence" serve --listen "127.0.0.1:$port" \
-    --dsn "host=$WORK_DIR port=$PGPORT user=postgres dbname=postgres" >"$WORK_DIR/serve.log" 2>&1 &
-gateway=$!
-trap 'kill $gateway 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/api/v1/jobs?limit=1" >/dev/null && break
-    sleep 0.1
-done
+start_gateway
+port=$GATEWAY_PORT
+gateway=$GATEWAY_PID
 printf '%-8s %9s %9s %9s %15s %16s %14s %26s\n' streams 'p50 ms' 'p99 ms' 'max ms' received 'KiB per stream' \
     'gateway CPU %' 'from commit p50/p99/max'
 for n in $STREAMS; do

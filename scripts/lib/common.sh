@@ -9,6 +9,7 @@ CADENCE_PACKAGES=(
     build-essential g++ cmake make pkg-config perl libipc-run-perl
     postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libpq-dev
     libgtest-dev libgmock-dev libbenchmark-dev libcctz-dev libcli11-dev nlohmann-json3-dev libboost-dev curl
+    prometheus-cpp-dev prometheus
     tzdata clang libclang-rt-dev
     curl nodejs chromium
 )
@@ -164,4 +165,19 @@ wait_for_scheduler() {
         sleep 0.1
     done
     return 1
+}
+
+# For benchmarks: `cadence serve` on the benchmark cluster, on a free port
+# (GATEWAY_PORT), stopped on exit with the cluster (GATEWAY_PID).
+start_gateway() {
+    GATEWAY_PORT=$(free_port)
+    "$BUILD_DIR/cadence" serve --listen "127.0.0.1:$GATEWAY_PORT" \
+        --dsn "host=$WORK_DIR port=$PGPORT user=postgres dbname=postgres" >"$WORK_DIR/serve.log" 2>&1 &
+    GATEWAY_PID=$!
+    trap 'kill $GATEWAY_PID 2>/dev/null || true; cleanup' EXIT
+    for _ in $(seq 1 100); do
+        curl -fs "http://127.0.0.1:$GATEWAY_PORT/api/v1/status" >/dev/null && return 0
+        sleep 0.1
+    done
+    die "cadence serve did not start (see $WORK_DIR/serve.log)"
 }

@@ -1,5 +1,9 @@
 #include "client/api_routes.hpp"
 
+#include <variant>
+
+#include "client/job_body.hpp"
+
 namespace cadence::client {
 
 namespace {
@@ -141,6 +145,65 @@ void action(PgPool& pool, const char* sql, std::int64_t job_id, ApiRoutes::Reply
 }
 
 }  // namespace
+
+namespace {
+
+// Runs create_job or alter_job with the body's arguments and reads the job back, in
+// one transaction on one connection. An interval is tried alone first, so that a
+// malformed one is an error that names its field.
+PgOutcome write_job(PGconn* conn, const std::vector<serve::JobArgument>& arguments,
+                    std::optional<std::int64_t> job_id) {
+    for (const auto& a : arguments) {
+        if (a.sql_type != "interval" || !a.value) continue;
+        auto check = pg_query(conn, "SELECT $1::interval", {a.value});
+        if (!check.ok) {
+            check.message = a.name + ": " + check.message;
+            return check;
+        }
+    }
+    std::vector<std::optional<std::string>> params;
+    if (job_id) params.push_back(std::to_string(*job_id));
+    for (const auto& a : arguments) params.push_back(a.value);
+    auto begin = pg_query(conn, "BEGIN");
+    if (!begin.ok) return begin;
+    auto call = pg_query(conn, serve::job_call_sql(arguments, !job_id), params);
+    std::optional<std::string> id = job_id ? std::optional(std::to_string(*job_id)) : call.scalar();
+    auto outcome = call.ok ? pg_query(conn,
+                                      std::string("SELECT json_build_object('job', row_to_json(r), 'stream_url', "
+                                                  "'/api/v1/jobs/' || r.job_id || '/$stream')::text FROM (") +
+                                          job_rows + " WHERE rj.job_id = $1::bigint) r",
+                                      {id})
+                           : call;
+    if (outcome.ok) {
+        auto commit = pg_query(conn, "COMMIT");
+        if (!commit.ok) outcome = commit;
+    }
+    if (!outcome.ok && PQstatus(conn) == CONNECTION_OK) pg_query(conn, "ROLLBACK");
+    return outcome;
+}
+
+}  // namespace
+
+void ApiRoutes::write_job(const std::string& body, std::optional<std::int64_t> job_id, Reply reply) {
+    auto parsed = serve::parse_job_body(body, !job_id);
+    if (auto* error = std::get_if<serve::JobBodyError>(&parsed)) return reply(error_reply(400, error->message));
+    pool_.submit(
+        [arguments = std::get<std::vector<serve::JobArgument>>(std::move(parsed)), job_id](PGconn* conn) {
+            return client::write_job(conn, arguments, job_id);
+        },
+        [reply, created = !job_id](PgOutcome outcome) {
+            if (!outcome.ok) return reply(failure_reply(outcome));
+            reply({created ? 201 : 200, outcome.scalar().value_or("{}")});
+        });  // not retried: the call may have taken effect
+}
+
+void ApiRoutes::pause_job(std::int64_t job_id, Reply reply) {
+    action(pool_, "SELECT cadence.pause_job($1::bigint)", job_id, std::move(reply));
+}
+
+void ApiRoutes::resume_job(std::int64_t job_id, Reply reply) {
+    action(pool_, "SELECT cadence.resume_job($1::bigint)", job_id, std::move(reply));
+}
 
 void ApiRoutes::run_job(std::int64_t job_id, Reply reply) {
     action(pool_, "SELECT cadence.run_job_now($1::bigint)", job_id, std::move(reply));

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "client/pg_pool.hpp"
@@ -29,6 +30,12 @@ public:
     void counts(Reply reply);
     // {"workers": [cadence.workers rows], "gone_after_seconds": 300}.
     void workers(Reply reply);
+    // POST /api/v1/jobs (no job_id: 201 with the job and its stream_url) and PATCH
+    // /api/v1/jobs/{id} (200): cadence.create_job / alter_job with the JSON body's
+    // fields (client/job_body.hpp), as the gateway's role.
+    void write_job(const std::string& body, std::optional<std::int64_t> job_id, Reply reply);
+    void pause_job(std::int64_t job_id, Reply reply);
+    void resume_job(std::int64_t job_id, Reply reply);
     void run_job(std::int64_t job_id, Reply reply);
     void cancel_job(std::int64_t job_id, Reply reply);
     void delete_job(std::int64_t job_id, Reply reply);

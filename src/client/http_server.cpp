@@ -46,6 +46,11 @@ private:
         auto target = serve::parse_target(std::string(request_.target()));
         if (!target) return send(error_reply(400, "malformed request target"));
         auto method = request_.method();
+        if (target->path == "/metrics") {
+            if (!authorized(*target, false)) return send(error_reply(401, "missing or wrong bearer token"), true);
+            if (method != http::verb::get) return send(error_reply(405, "method not allowed; use GET"));
+            return context_.metrics.scrape([self = shared_from_this()](HttpReply r) { self->send(std::move(r)); });
+        }
         if (!target->path.starts_with("/api/")) {
             if (method != http::verb::get && method != http::verb::head)
                 return send(error_reply(405, "only GET is allowed here"));
@@ -54,7 +59,8 @@ private:
         auto route = serve::match_route(target->path);
         bool streaming = route.kind == serve::RouteKind::job_stream ||
                          route.kind == serve::RouteKind::events;
-        if (!authorized(*target, streaming))
+        // (The API's description is no secret: a client reads it before it has a token.)
+        if (route.kind != serve::RouteKind::openapi && !authorized(*target, streaming))
             return send(error_reply(401, "missing or wrong bearer token"), true);
         auto reply = [self = shared_from_this()](HttpReply r) { self->send(std::move(r)); };
         auto only = [&](http::verb allowed) {
@@ -65,12 +71,20 @@ private:
         };
         switch (route.kind) {
         case serve::RouteKind::jobs:
-            if (only(http::verb::get)) context_.api.list_jobs(*target, reply);
-            return;
+            if (method == http::verb::get) return context_.api.list_jobs(*target, reply);
+            if (method == http::verb::post) return context_.api.write_job(request_.body(), std::nullopt, reply);
+            return send(error_reply(405, "method not allowed; use GET or POST"));
         case serve::RouteKind::job:
             if (method == http::verb::get) return context_.api.get_job(route.job_id, reply);
+            if (method == http::verb::patch) return context_.api.write_job(request_.body(), route.job_id, reply);
             if (method == http::verb::delete_) return context_.api.delete_job(route.job_id, reply);
-            return send(error_reply(405, "method not allowed; use GET or DELETE"));
+            return send(error_reply(405, "method not allowed; use GET, PATCH or DELETE"));
+        case serve::RouteKind::job_pause:
+            if (only(http::verb::post)) context_.api.pause_job(route.job_id, reply);
+            return;
+        case serve::RouteKind::job_resume:
+            if (only(http::verb::post)) context_.api.resume_job(route.job_id, reply);
+            return;
         case serve::RouteKind::job_run:
             if (only(http::verb::post)) context_.api.run_job(route.job_id, reply);
             return;
@@ -89,6 +103,9 @@ private:
             return;
         case serve::RouteKind::workers:
             if (only(http::verb::get)) context_.api.workers(reply);
+            return;
+        case serve::RouteKind::openapi:
+            if (only(http::verb::get)) send(HttpReply{200, serve::openapi_document, "application/json"});
             return;
         case serve::RouteKind::bad_id:
             return send(error_reply(400, "invalid job id: expected a positive integer"));

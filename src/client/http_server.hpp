@@ -12,6 +12,7 @@
 #include <string>
 
 #include "client/api_routes.hpp"
+#include "client/metrics.hpp"
 #include "client/pg_pool.hpp"
 #include "client/static_files.hpp"
 #include "client/status_hub.hpp"
@@ -22,6 +23,7 @@ struct ServerContext {
     PgPool& pool;
     StatusHub& hub;
     ApiRoutes& api;
+    GatewayMetrics& metrics;
     StaticFiles& files;
     std::optional<std::string> token;
     std::chrono::seconds keepalive;  // period of the streams' keepalive comments

@@ -10,6 +10,9 @@
 #include "client/api_routes.hpp"
 #include "client/connection.hpp"
 #include "client/http_server.hpp"
+#include "client/metrics.hpp"
+#include "core/error.hpp"
+#include "core/instant.hpp"
 #include "client/pg_pool.hpp"
 #include "client/static_files.hpp"
 #include "client/status_hub.hpp"
@@ -51,10 +54,21 @@ int run_serve(const ServeOptions& options) {
     PgPool pool(io, options.dsn, options.pool);
     StatusHub hub(io, pool, options.dsn);
     ApiRoutes api(pool);
+    GatewayMetrics metrics(pool, hub);
+    hub.set_delivery_observer([&metrics](const std::vector<core::StatusEvent>& events) {
+        auto now = std::chrono::system_clock::now();
+        for (const auto& e : events) {
+            try {
+                metrics.observe_publication_lag(now - core::parse_instant(e.at, "event time"));
+            } catch (const core::Error&) {
+                // Not a time: nothing to measure.
+            }
+        }
+    });
     StaticFiles files(options.static_dir);
     std::optional<HttpServer> server;
     try {
-        server.emplace(io, endpoint, ServerContext{pool, hub, api, files, options.token,
+        server.emplace(io, endpoint, ServerContext{pool, hub, api, metrics, files, options.token,
                                                           std::chrono::seconds(options.keepalive_seconds)});
     } catch (const boost::system::system_error& e) {
         throw ClientError("cannot listen on " + options.listen + ": " + e.code().message());
@@ -71,6 +85,7 @@ int run_serve(const ServeOptions& options) {
     });
 
     hub.start();
+    metrics.start();
     server->start();
     std::cerr << "cadence serve: listening on http://" << options.listen << " (static files from "
               << files.root() << (options.token ? ", bearer token required" : "") << ")\n";

@@ -132,17 +132,38 @@ Route match_route(std::string_view path) {
     if (parts.size() == 1 && parts[0] == "status") return {RouteKind::status, 0};
     if (parts.size() == 1 && parts[0] == "counts") return {RouteKind::counts, 0};
     if (parts.size() == 1 && parts[0] == "workers") return {RouteKind::workers, 0};
+    if (parts.size() == 1 && parts[0] == "openapi.json") return {RouteKind::openapi, 0};
     if (parts[0] != "jobs" || parts.size() < 2 || parts.size() > 3) return {};
     RouteKind kind = RouteKind::job;
     if (parts.size() == 3) {
         if (parts[2] == "$stream") kind = RouteKind::job_stream;
         else if (parts[2] == "run") kind = RouteKind::job_run;
         else if (parts[2] == "cancel") kind = RouteKind::job_cancel;
+        else if (parts[2] == "pause") kind = RouteKind::job_pause;
+        else if (parts[2] == "resume") kind = RouteKind::job_resume;
         else return {};
     }
     auto id = parse_job_id(parts[1]);
     if (!id) return {RouteKind::bad_id, 0};
     return {kind, *id};
+}
+
+const std::vector<RouteTemplate>& route_templates() {
+    static const std::vector<RouteTemplate> routes{
+        {"/api/v1/jobs", RouteKind::jobs, {"get", "post"}},
+        {"/api/v1/jobs/{id}", RouteKind::job, {"get", "patch", "delete"}},
+        {"/api/v1/jobs/{id}/run", RouteKind::job_run, {"post"}},
+        {"/api/v1/jobs/{id}/cancel", RouteKind::job_cancel, {"post"}},
+        {"/api/v1/jobs/{id}/pause", RouteKind::job_pause, {"post"}},
+        {"/api/v1/jobs/{id}/resume", RouteKind::job_resume, {"post"}},
+        {"/api/v1/jobs/{id}/$stream", RouteKind::job_stream, {"get"}},
+        {"/api/v1/events", RouteKind::events, {"get"}},
+        {"/api/v1/counts", RouteKind::counts, {"get"}},
+        {"/api/v1/workers", RouteKind::workers, {"get"}},
+        {"/api/v1/status", RouteKind::status, {"get"}},
+        {"/api/v1/openapi.json", RouteKind::openapi, {"get"}},
+    };
+    return routes;
 }
 
 int http_status_for_sqlstate(std::string_view sqlstate) {
@@ -151,9 +172,9 @@ int http_status_for_sqlstate(std::string_view sqlstate) {
         return 503;  // connection trouble, the server shutting down or starting
     if (sqlstate == "42704") return 404;
     if (sqlstate == "55000") return 409;
-    if (sqlstate == "22023" || sqlstate == "22004" || sqlstate == "22P02" ||
-        sqlstate == "22003" || sqlstate == "22007" || sqlstate == "22008")
-        return 400;
+    // Bad input (class 22: a value, a null, a format), input past a limit (54000),
+    // a name reserved (42939): the request's fault.
+    if (sqlstate.starts_with("22") || sqlstate == "54000" || sqlstate == "42939") return 400;
     if (sqlstate == "42501") return 403;
     return 500;
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json_text.hpp"
 
@@ -53,7 +54,22 @@ std::optional<std::string> parse_id_list(std::string_view text);
 std::optional<std::int64_t> parse_event_id(std::string_view text);
 
 // Which API route a path names (after "/api/v1").
-enum class RouteKind { jobs, job, job_stream, job_run, job_cancel, events, status, counts, workers, not_found, bad_id };
+enum class RouteKind {
+    jobs, job, job_stream, job_run, job_cancel, job_pause, job_resume, events, status, counts, workers, openapi,
+    not_found, bad_id
+};
+
+// The OpenAPI 3 document of these routes (src/client/api/openapi.json, compiled in).
+extern const char* const openapi_document;
+
+// Every route as the OpenAPI document writes its path ({id} for a job id), with the
+// methods it answers: the router's own list, which a unit test holds the document to.
+struct RouteTemplate {
+    const char* path;
+    RouteKind kind;
+    std::vector<const char*> methods;  // lower case, as OpenAPI names them
+};
+const std::vector<RouteTemplate>& route_templates();
 struct Route {
     RouteKind kind = RouteKind::not_found;
     std::int64_t job_id = 0;

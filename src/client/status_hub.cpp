@@ -343,6 +343,7 @@ std::vector<std::shared_ptr<StatusSubscriber>> StatusHub::live_subscribers() con
 
 void StatusHub::deliver(const std::vector<core::StatusEvent>& raw) {
     if (raw.empty()) return;
+    if (delivery_observer_) delivery_observer_(raw);
     // Each event's JSON once, not once per stream.
     std::vector<serve::EncodedEvent> events(raw.begin(), raw.end());
     fan_out_to_live([&](StatusSubscriber& s) { s.on_events(events); });

@@ -55,6 +55,10 @@ public:
     void stop();
 
     void subscribe(const std::shared_ptr<StatusSubscriber>& subscriber);
+    // Called (on the event loop) with each batch of events as it is delivered.
+    void set_delivery_observer(std::function<void(const std::vector<core::StatusEvent>&)> observer) {
+        delivery_observer_ = std::move(observer);
+    }
     void unsubscribe(const StatusSubscriber* subscriber);
     std::size_t subscribers() const {
         std::lock_guard lock(subscribers_mutex_);
@@ -117,6 +121,7 @@ private:
     std::uint64_t resyncs_ = 0;
     bool dispatching_ = false;
     bool filter_ = true;  // the role might not see every job: check each event
+    std::function<void(const std::vector<core::StatusEvent>&)> delivery_observer_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

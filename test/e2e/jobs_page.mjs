@@ -12,18 +12,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { check, done } from './tap.mjs';
 
 const base = process.env.CADENCE_URL;
 const screenshot = process.env.SCREENSHOT || 'jobs-page.png';
 if (!base) throw new Error('set CADENCE_URL to the gateway, e.g. http://127.0.0.1:8080');
 
-let count = 0;
-let failed = 0;
-function check(ok, what) {
-  count += 1;
-  if (!ok) failed += 1;
-  console.log(`${ok ? 'ok' : 'not ok'} ${count} - ${what}`);
-}
 function psql(sql) {
   return execFileSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
 }
@@ -344,5 +338,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`1..${count}`);
-process.exit(failed === 0 ? 0 : 1);
+done();

@@ -51,6 +51,15 @@ sub http {
     $out =~ s/\n(\d+) ?([^\n]*)\z// or die "no status from curl: $err";
     return ($1, $out, $2);
 }
+# A request with a JSON body; returns (status, decoded body or undef).
+sub send_json {
+    my ($method, $url, $body) = @_;
+    my ($out, $err) = ('', '');
+    IPC::Run::run([ 'curl', '-s', '-X', $method, '-H', 'Content-Type: application/json', '--data-binary', $body,
+                    '-w', '\n%{http_code}', $url ], '>', \$out, '2>', \$err);
+    $out =~ s/\n(\d+)\z// or die "no status from curl: $err";
+    return ($1, $out ne '' ? decode_json($out) : undef);
+}
 sub get_json {
     my ($url, @headers) = @_;
     my ($code, $body) = http('GET', $url, @headers);
@@ -209,6 +218,47 @@ is(sql("SELECT string_agg(event, ',' ORDER BY id) FROM cadence.job_events WHERE 
     'scheduled,running,canceled,deleted', 'canceled first, then deleted');
 ($code) = http('GET', "$api/jobs/$running");
 is($code, 404, 'and it is 404 afterwards');
+
+# --- Creating and changing jobs over REST ----------------------------------------
+my ($created_code, $created) = send_json('POST', "$api/jobs",
+    '{"name":"rest job","trigger":{"kind":"interval","period_seconds":300},"queue":"rest",'
+    . '"payload":{"to":"ops"},"max_attempts":4,"backoff":"30 seconds","timeout":60}');
+is($created_code, 201, 'POST /jobs creates a job: 201');
+my $rest_id = $created->{job}{job_id};
+is(sql("SELECT name || '|' || queue || '|' || max_attempts || '|' || backoff || '|' || timeout || '|' || payload::text
+        FROM cadence.jobs WHERE id = $rest_id"), 'rest job|rest|4|00:00:30|00:01:00|{"to": "ops"}',
+   '... with the arguments given, as cadence.create_job takes them');
+is($created->{stream_url}, "/api/v1/jobs/$rest_id/\$stream", '... and answers the job and its stream_url');
+is($created->{job}{status}, 'scheduled', '... the job as the list shows it');
+for my $bad (['{"trigger":{"kind":"once"}}', qr/^name is required$/, 'a missing name'],
+             ['{"name":"x","trigger":{"kind":"interval","period_seconds":300},"max_attempts":0}',
+              qr/max_attempts must be at least 1/, 'max_attempts 0 (the SQL function says so)'],
+             ['{"name":"x","trigger":{"kind":"interval","period_seconds":300},"backoff":"soon"}',
+              qr/^backoff: invalid input syntax for type interval/, 'a malformed interval'],
+             ['{"name":"x","trigger":{"kind":"weekly"}}', qr/trigger/, 'an unknown trigger'],
+             ['{"name":"x","trigger":{"kind":"once"},"colour":"red"}', qr/unknown field "colour"/, 'an unknown field'],
+             ['not json', qr/JSON object/, 'a body that is not JSON'])
+{
+    my ($code, $body) = send_json('POST', "$api/jobs", $bad->[0]);
+    ok($code == 400 && $body->{detail} =~ $bad->[1], "$bad->[2]: 400 naming it ($body->{detail})");
+}
+is(sql(q{SELECT count(*) FROM cadence.jobs WHERE name = 'x'}), '0', 'and none of them created a job');
+my ($patched_code, $patched) = send_json('PATCH', "$api/jobs/$rest_id", '{"name":"rest job 2","max_attempts":2}');
+ok($patched_code == 200 && $patched->{job}{name} eq 'rest job 2' && $patched->{job}{max_attempts} == 2,
+   'PATCH /jobs/{id} alters it: 200 with the job');
+is(sql("SELECT event FROM cadence.job_events WHERE job_id = $rest_id ORDER BY id DESC LIMIT 1"), 'altered',
+   '... recorded as an altered event');
+($code) = send_json('PATCH', "$api/jobs/999999", '{"name":"nobody"}');
+is($code, 404, 'PATCH of an unknown job: 404');
+($code, $body) = send_json('PATCH', "$api/jobs/$rest_id", '{}');
+is($code, 400, 'PATCH with nothing to change: 400');
+($code) = http('POST', "$api/jobs/$rest_id/pause");
+is($code, 204, 'POST .../pause: 204');
+is(sql("SELECT paused FROM cadence.jobs_status WHERE job_id = $rest_id"), 't', '... the job is paused');
+($code) = http('POST', "$api/jobs/$rest_id/resume");
+is($code, 204, 'POST .../resume: 204');
+is(sql("SELECT paused FROM cadence.jobs_status WHERE job_id = $rest_id"), 'f', '... and runs again');
+sql("SELECT cadence.delete_job($rest_id)");
 
 # --- The job stream ----------------------------------------------------------------
 my $x = sql(q{SELECT cadence.create_job('x', cadence.once(now() + interval '1 hour'))});

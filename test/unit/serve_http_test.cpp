@@ -62,6 +62,8 @@ TEST(ServeRoutes, MatchesEveryEndpoint) {
     EXPECT_EQ(match_route("/api/v1/jobs/7/$stream").kind, RouteKind::job_stream);
     EXPECT_EQ(match_route("/api/v1/jobs/7/run").kind, RouteKind::job_run);
     EXPECT_EQ(match_route("/api/v1/jobs/7/cancel").kind, RouteKind::job_cancel);
+    EXPECT_EQ(match_route("/api/v1/jobs/7/pause").kind, RouteKind::job_pause);
+    EXPECT_EQ(match_route("/api/v1/jobs/7/resume").kind, RouteKind::job_resume);
     EXPECT_EQ(match_route("/api/v1/jobs/x").kind, RouteKind::bad_id);
     EXPECT_EQ(match_route("/api/v1/jobs/0/run").kind, RouteKind::bad_id);
     EXPECT_EQ(match_route("/api/v1/jobs/7/nope").kind, RouteKind::not_found);
@@ -75,6 +77,9 @@ TEST(ServeErrors, SqlstatesMapToHttp) {
     EXPECT_EQ(http_status_for_sqlstate("55000"), 409);
     EXPECT_EQ(http_status_for_sqlstate("22023"), 400);
     EXPECT_EQ(http_status_for_sqlstate("22004"), 400);
+    EXPECT_EQ(http_status_for_sqlstate("22001"), 400) << "a queue name too long";
+    EXPECT_EQ(http_status_for_sqlstate("54000"), 400) << "an input past its limit";
+    EXPECT_EQ(http_status_for_sqlstate("42939"), 400) << "a reserved name";
     EXPECT_EQ(http_status_for_sqlstate("22007"), 400);  // a malformed time (changed_after=...)
     EXPECT_EQ(http_status_for_sqlstate(""), 503);
     EXPECT_EQ(http_status_for_sqlstate("08006"), 503);
