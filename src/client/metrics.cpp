@@ -69,6 +69,7 @@ struct GatewayMetrics::Families {
     prometheus::Family<prometheus::Histogram>& lateness;
     prometheus::Family<prometheus::Histogram>& duration;
     prometheus::Family<prometheus::Gauge>& executors;
+    prometheus::Gauge& executors_limit;
     prometheus::Histogram& publication_lag;
     prometheus::Counter& resyncs;
     prometheus::Counter& forged;
@@ -118,6 +119,11 @@ GatewayMetrics::GatewayMetrics(PgPool& pool, StatusHub& hub)
             .Name("cadence_executors")
             .Help("This database's executors by state (cadence.executors; members of cadence_admin only).")
             .Register(r),
+        BuildGauge()
+            .Name("cadence_executors_limit")
+            .Help("How many executors may run at once, all databases together (cadence.max_executors).")
+            .Register(r)
+            .Add({}),
         lag.Add({}, prometheus::Histogram::BucketBoundaries(lag_bounds)),
         resyncs.Add({}),
         forged.Add({}),
@@ -157,7 +163,8 @@ void GatewayMetrics::scrape(ApiRoutes::Reply reply) {
             std::int64_t start = from > 0 ? from : read->horizon;
             read->counted = pg_query(conn, counted_sql(), {std::to_string(start), std::to_string(read->horizon)});
             if (!read->counted.ok) return read->counted;
-            read->counts = pg_query(conn, "SELECT queue, status, jobs FROM cadence.status_counts");
+            read->counts = pg_query(conn, "SELECT queue, status, jobs FROM cadence.status_counts UNION ALL "
+                                          "SELECT NULL, 'executors limit', current_setting('cadence.max_executors')::bigint");
             if (!read->counts.ok) return read->counts;
             // Not every role may see the executors: then they are left out.
             read->executors = pg_query(conn, "SELECT state, count(*) FROM cadence.executors GROUP BY state");
@@ -202,6 +209,10 @@ void GatewayMetrics::update(const PgOutcome& counted, const PgOutcome& counts, c
     // Jobs per queue and status: a pair no longer counted shows 0.
     for (auto& [key, gauge] : f.jobs_shown) gauge->Set(0);
     for (const auto& row : counts.rows) {
+        if (row.size() == 3 && !row[0] && row[1] == std::optional<std::string>("executors limit") && row[2]) {
+            f.executors_limit.Set(std::stod(*row[2]));
+            continue;
+        }
         if (row.size() < 3 || !row[0] || !row[1] || !row[2]) continue;
         auto key = std::make_pair(*row[0], *row[1]);
         auto& gauge = f.jobs_shown[key];

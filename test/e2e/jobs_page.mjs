@@ -120,8 +120,9 @@ try {
   await page.locator('#detail-close').click();
   const every = psql(`SELECT cadence.create_job('e2e every', cadence.every('5 minutes'), queue => 'e2e-words')`);
   const cron = psql(`SELECT cadence.create_job('e2e cron', cadence.cron('0 3 * * *', 'Europe/Berlin'), queue => 'e2e-words')`);
-  await row(cron).waitFor();
-  await row(every).waitFor();
+  // (A new row shows at once from its event; its schedule comes with the read that follows.)
+  await row(cron).locator('td.schedule', { hasText: 'Europe/Berlin' }).waitFor();
+  await row(every).locator('td.schedule', { hasText: 'every' }).waitFor();
   check(await row(every).locator('td.schedule').textContent() === 'every 5 minutes' &&
         await row(cron).locator('td.schedule').textContent() === '0 3 * * * Europe/Berlin',
         'the schedule column says each trigger in words');

@@ -125,10 +125,33 @@ ok(defined $median && $median >= $low && $median <= $high,
    "histogram_quantile(0.5) of the run durations ($median s) lies in the bucket of the log's median ($log_median s: $low-$high)");
 ok(defined wait_query('cadence_publication_lag_seconds_count > 0'), 'the publication lag is measured');
 ok(defined wait_query('cadence_executors{state="idle"} >= 0'), 'the executors are there (the gateway is an admin)');
+is(wait_query('cadence_executors_limit', '4'), '4', '... and their limit (cadence.max_executors)');
 
 # The scrape reads the changes since the last one, not the log: its statements.
 my $plan = sql(q{EXPLAIN SELECT * FROM cadence.job_events e WHERE e.id >= 5 AND e.id < 7});
 like($plan, qr/Index Scan using job_events_pkey|Bitmap Index Scan on job_events_pkey/, 'the event range is an index range');
+
+# A gateway connected as an ordinary role: its metrics are what row security lets
+# it see (its own jobs; no executors).
+sql(q{CREATE ROLE metrics_alice LOGIN IN ROLE cadence_user});
+my $alice_port = PostgreSQL::Test::Cluster::get_free_port();
+my $alice_serve = IPC::Run::start([ $client, 'serve', '--listen', "127.0.0.1:$alice_port",
+                                    '--dsn', $node->connstr('postgres') . ' user=metrics_alice' ],
+    '>', \my $alice_out, '2>', \my $alice_err);
+my $alice_scrape = '';
+for (1 .. 100) {
+    $alice_scrape = `curl -s http://127.0.0.1:$alice_port/metrics`;
+    last if $alice_scrape =~ /cadence_sse_streams/;
+    usleep(100_000);
+}
+$node->safe_psql('postgres', q{SET ROLE metrics_alice;
+    SELECT cadence.create_job('alice metrics', cadence.once(now() + interval '1 hour'), queue => 'alice_q')});
+$alice_scrape = `curl -s http://127.0.0.1:$alice_port/metrics`;
+like($alice_scrape, qr/^cadence_jobs\{queue="alice_q",status="scheduled"\} 1$/m, "an ordinary role's gateway counts its own jobs");
+unlike($alice_scrape, qr/queue="m"|^cadence_executors\{/m, "... and neither others' jobs nor the executors");
+like($alice_scrape, qr/^cadence_executors_limit 4$/m, '... but the limit of executors, a setting anyone reads');
+$alice_serve->signal('TERM');
+$alice_serve->finish;
 
 # The scrape configuration and alert rules the docs ship are valid (promtool).
 (my $promtool = $prometheus) =~ s/prometheus$/promtool/;
