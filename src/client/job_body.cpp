@@ -50,6 +50,10 @@ std::variant<std::vector<JobArgument>, JobBodyError> parse_job_body(std::string_
         if (it == json.end()) continue;
         JobArgument argument{f.name, f.sql_type, std::nullopt};
         const auto& value = *it;
+        // A null on create means "the default": the argument is left out.
+        if (create && value.is_null()) continue;
+        if (value.is_string() && value.get_ref<const std::string&>().find('\0') != std::string::npos)
+            return JobBodyError{std::string(f.name) + " must not contain a NUL character"};
         if (!value.is_null()) {
             switch (f.kind) {
             case Kind::text:
@@ -64,6 +68,7 @@ std::variant<std::vector<JobArgument>, JobBodyError> parse_job_body(std::string_
                 break;
             case Kind::integer:
                 if (!value.is_number_integer() ||
+                    (value.is_number_unsigned() && value.get<unsigned long long>() > INT32_MAX) ||
                     value.get<long long>() < INT32_MIN || value.get<long long>() > INT32_MAX)
                     return JobBodyError{std::string(f.name) + " must be " + expected(f.kind)};
                 argument.value = std::to_string(value.get<long long>());

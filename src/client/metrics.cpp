@@ -74,6 +74,7 @@ struct GatewayMetrics::Families {
     prometheus::Counter& resyncs;
     prometheus::Counter& forged;
     prometheus::Gauge& streams;
+    prometheus::Counter& scrape_errors;
     std::map<std::pair<std::string, std::string>, prometheus::Gauge*> jobs_shown;
 };
 
@@ -128,14 +129,27 @@ GatewayMetrics::GatewayMetrics(PgPool& pool, StatusHub& hub)
         resyncs.Add({}),
         forged.Add({}),
         streams.Add({}),
+        BuildCounter()
+            .Name("cadence_scrape_errors_total")
+            .Help("Scrapes whose reading of the database failed (they answered the gateway's own figures).")
+            .Register(r)
+            .Add({}),
         {}});
 }
 
 GatewayMetrics::~GatewayMetrics() = default;
 
 void GatewayMetrics::start() {
+    // Scrapes that come before this answers wait for it (they would start later).
+    scraping_ = true;
     pool_.query("SELECT cadence.status_horizon()", {}, [this](PgOutcome outcome) {
-        if (outcome.ok && outcome.scalar() && position_ == 0) position_ = std::stoll(*outcome.scalar());
+        if (outcome.ok && outcome.scalar()) position_ = std::stoll(*outcome.scalar());
+        scraping_ = false;
+        if (!waiting_.empty()) {
+            auto waiting = std::move(waiting_);
+            waiting_.clear();
+            for (auto& reply : waiting) scrape(std::move(reply));
+        }
     });
 }
 
@@ -166,20 +180,28 @@ void GatewayMetrics::scrape(ApiRoutes::Reply reply) {
             read->counts = pg_query(conn, "SELECT queue, status, jobs FROM cadence.status_counts UNION ALL "
                                           "SELECT NULL, 'executors limit', current_setting('cadence.max_executors')::bigint");
             if (!read->counts.ok) return read->counts;
-            // Not every role may see the executors: then they are left out.
-            read->executors = pg_query(conn, "SELECT state, count(*) FROM cadence.executors GROUP BY state");
+            // Only members of cadence_admin may see the executors: for others they are left out.
+            // (Asked first: a query of the view would log a permission error at each scrape.)
+            auto may = pg_query(conn, "SELECT pg_catalog.has_table_privilege('cadence.executors', 'SELECT')");
+            read->executors = may.scalar() == std::optional<std::string>("t")
+                                  ? pg_query(conn, "SELECT state, count(*) FROM cadence.executors GROUP BY state")
+                                  : PgOutcome::failure("42501", "not a member of cadence_admin", false);
             return PgOutcome{};
         },
         [this, read](PgOutcome outcome) {
             scraping_ = false;
             auto replies = std::move(waiting_);
             waiting_.clear();
-            if (!outcome.ok) {
-                for (auto& r : replies) r(failure_reply(outcome));
-                return;
+            if (outcome.ok) {
+                update(read->counted, read->counts, read->executors);
+                position_ = std::max(position_, read->horizon);
+            } else {
+                // The database is away (or refused): the gateway's own figures still
+                // answer, and the failure is counted; the next scrape reads on from
+                // the same position.
+                families_->scrape_errors.Increment();
+                update_gateway();
             }
-            update(read->counted, read->counts, read->executors);
-            position_ = std::max(position_, read->horizon);
             std::string text = serialize();
             for (auto& r : replies) r(HttpReply{200, text, "text/plain; version=0.0.4; charset=utf-8"});
         },
@@ -206,8 +228,8 @@ void GatewayMetrics::update(const PgOutcome& counted, const PgOutcome& counts, c
                 .ObserveMultiple(increments(bucket, count, duration_bounds.size()), sum);
         else f.runs_ended.Add({{"queue", queue}, {"status", what}}).Increment(static_cast<double>(count));
     }
-    // Jobs per queue and status: a pair no longer counted shows 0.
-    for (auto& [key, gauge] : f.jobs_shown) gauge->Set(0);
+    // Jobs per queue and status: a pair no longer counted goes away.
+    std::map<std::pair<std::string, std::string>, prometheus::Gauge*> shown;
     for (const auto& row : counts.rows) {
         if (row.size() == 3 && !row[0] && row[1] == std::optional<std::string>("executors limit") && row[2]) {
             f.executors_limit.Set(std::stod(*row[2]));
@@ -215,15 +237,23 @@ void GatewayMetrics::update(const PgOutcome& counted, const PgOutcome& counts, c
         }
         if (row.size() < 3 || !row[0] || !row[1] || !row[2]) continue;
         auto key = std::make_pair(*row[0], *row[1]);
-        auto& gauge = f.jobs_shown[key];
-        if (gauge == nullptr) gauge = &f.jobs.Add({{"queue", key.first}, {"status", key.second}});
+        auto* gauge = &f.jobs.Add({{"queue", key.first}, {"status", key.second}});
         gauge->Set(std::stod(*row[2]));
+        shown[key] = gauge;
     }
+    for (const auto& [key, gauge] : f.jobs_shown)
+        if (!shown.count(key)) f.jobs.Remove(gauge);
+    f.jobs_shown = std::move(shown);
     if (executors.ok) {
         for (const char* state : {"starting", "idle", "running", "stopping"}) f.executors.Add({{"state", state}}).Set(0);
         for (const auto& row : executors.rows)
             if (row.size() == 2 && row[0] && row[1]) f.executors.Add({{"state", *row[0]}}).Set(std::stod(*row[1]));
     }
+    update_gateway();
+}
+
+void GatewayMetrics::update_gateway() {
+    Families& f = *families_;
     // The hub's own counts, carried over as increments.
     auto resyncs = hub_.resyncs(), forged = hub_.forged();
     f.resyncs.Increment(static_cast<double>(resyncs - resyncs_seen_));

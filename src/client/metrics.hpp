@@ -38,6 +38,7 @@ public:
 private:
     struct Families;
     void update(const PgOutcome& counted, const PgOutcome& counts, const PgOutcome& executors);
+    void update_gateway();  // the hub's figures: streams, resyncs, forged notifications
     std::string serialize() const;
 
     PgPool& pool_;

@@ -154,7 +154,13 @@ void PgPool::work() {
                 outcome = PgOutcome::failure("", "database unavailable: " + last_error, true);
                 break;
             }
-            outcome = job.task(conn.get());
+            try {
+                outcome = job.task(conn.get());
+            } catch (const std::exception& e) {
+                // A task that throws (a value it could not read) fails its request, not the gateway.
+                outcome = PgOutcome::failure("XX000", std::string("internal error: ") + e.what(), false);
+                conn.reset();  // whatever it left open goes with the connection
+            }
             if (!outcome.connection_failed) break;
             // Dead connection: the next task reconnects at once.
             last_error = outcome.message;

@@ -44,6 +44,23 @@ try {
     check(documented.includes(String(response.status)) && response.status < 300,
           `${method.toUpperCase()} ${path} answers ${response.status} (${type || 'no body'}), a status it documents`);
   }
+  // And each one that takes input refuses bad input with a status it documents.
+  const bad = {
+    'post /api/v1/jobs': { body: { name: 'no trigger' }, status: 400 },
+    'patch /api/v1/jobs/{id}': { body: {}, status: 400 },
+  };
+  for (const [path, method] of operations) {
+    const badBody = bad[`${method} ${path}`];
+    if (!path.includes('{id}') && !badBody) continue;
+    const response = await fetch(`${base}${path.replace('{id}', path.includes('{id}') && !badBody ? 'x' : job())}`, {
+      method: method.toUpperCase(),
+      headers: badBody ? { 'Content-Type': 'application/json' } : {}, body: badBody ? JSON.stringify(badBody.body) : undefined,
+    });
+    await response.text();
+    const documented = Object.keys(doc.paths[path][method].responses);
+    check(response.status === 400 && documented.includes('400'),
+          `${method.toUpperCase()} ${path} with ${badBody ? 'a bad body' : 'a malformed id'} answers ${response.status}, documented`);
+  }
   const unknown = await fetch(`${base}/api/v1/nothing-here`);
   check(unknown.status === 404, 'a path it does not document is a 404');
 

@@ -35,6 +35,11 @@ TEST(JobBody, GivesTheFieldsInCreateJobsOrderWithTheirTypes) {
               "queue => $4::text, max_attempts => $5::int, backoff => $6::interval, timeout => $7::interval)");
 }
 
+TEST(JobBody, ANullOnCreateIsTheDefault) {
+    auto args = arguments_of(R"({"name":"n","trigger":{"kind":"once"},"queue":null,"max_attempts":null})");
+    ASSERT_EQ(args.size(), 2u) << "queue and max_attempts left out: create_job's defaults apply";
+}
+
 TEST(JobBody, AlterTakesAnyFieldAfterTheJobId) {
     auto args = arguments_of(R"({"sql":"VACUUM","timeout":null})", false);
     ASSERT_EQ(args.size(), 2u);
@@ -54,6 +59,8 @@ TEST(JobBody, WrongInputIsRefusedNamingTheField) {
     EXPECT_EQ(error_of(R"({"name":"n","trigger":{},"max_attempts":9999999999})"), "max_attempts must be an integer");
     EXPECT_EQ(error_of(R"({"name":"n","trigger":{},"backoff":true})").rfind("backoff must be an interval", 0), 0u);
     EXPECT_EQ(error_of(R"({"name":"n","trigger":{},"colour":"red"})"), "unknown field \"colour\"");
+    EXPECT_EQ(error_of(R"({"name":"n","trigger":{},"max_attempts":18446744073709551615})"), "max_attempts must be an integer");
+    EXPECT_EQ(error_of(R"({"name":"a\u0000b","trigger":{}})"), "name must not contain a NUL character");
     for (const char* bad : {"", "[]", "\"job\"", "{", "null"})
         EXPECT_EQ(error_of(bad).rfind("the body must be a JSON object", 0), 0u) << bad;
 }
