@@ -1,4 +1,5 @@
 #include "pg/database_slots.hpp"
+#include "pg/compat.hpp"
 
 #include <cstring>
 #include <string>
@@ -200,7 +201,7 @@ void stop_scheduler(SchedulerState* slot) noexcept {
 
 void register_launcher_process() noexcept {
     LWLockAcquire(table->lock, LW_EXCLUSIVE);
-    table->launcher_procno = MyProc->pgprocno;
+    table->launcher_procno = compat::my_proc_number();
     LWLockRelease(table->lock);
 }
 

@@ -1,4 +1,5 @@
 #include "pg/event_horizon.hpp"
+#include "pg/compat.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -53,8 +54,8 @@ void attach_floors() {
 }
 
 EventFloor* my_floor() {
-    if (floors == nullptr || MyProc == nullptr || MyProc->pgprocno >= floor_count) return nullptr;
-    return &floors[MyProc->pgprocno];
+    if (floors == nullptr || MyProc == nullptr || compat::my_proc_number() >= floor_count) return nullptr;
+    return &floors[compat::my_proc_number()];
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "pg/executor.hpp"
+#include "pg/compat.hpp"
 #include "pg/executor_pool.hpp"
 
 #include <signal.h>
@@ -446,7 +447,7 @@ void count_run() {
 void start_afresh() {
     // The wake that found nothing of the bound owner's was for another owner's run:
     // the scheduler starts a fresh executor in this one's place once it has left.
-    pg_atomic_fetch_add_u32(&shared_state()->replacements_wanted, 1);
+    if (SchedulerState* slot = shared_state()) pg_atomic_fetch_add_u32(&slot->replacements_wanted, 1);
     pg_guard([&]() noexcept {
         ereport(DEBUG1, (errmsg("%s ends: runs of role with OID %u left state in its backend "
                                 "that only a new backend is free of", my_label, bound_owner)));
@@ -529,7 +530,7 @@ void executor_main(Datum arg) {
     bool mine = my_slot->database == database && my_slot->pid == 0 && my_slot->lost_job == no_job;
     if (mine) {
         my_slot->pid = MyProcPid;
-        my_slot->procno = MyProc->pgprocno;
+        my_slot->procno = compat::my_proc_number();
         my_slot->idle = true;
         my_slot->woken = true;  // started for a due run: it looks at once
         my_slot->job_id = no_job;

@@ -251,7 +251,7 @@ void serve_runs(int runs) {
     // The pool (or the postmaster) had no place: executors of databases holding more
     // than their share give theirs up after their current run (owes_place); idle
     // ones are woken to do so at once.
-    pg_atomic_write_u32(&shared_state()->starved, waiting_runs > 0 ? 1 : 0);
+    if (SchedulerState* slot = shared_state()) pg_atomic_write_u32(&slot->starved, waiting_runs > 0 ? 1 : 0);
     if (waiting_runs > 0) {
         int idle[max_executors_limit];
         int count = 0;
@@ -380,7 +380,10 @@ void tend_executors() {
         executor_pool->slots[index].database = InvalidOid;
         LWLockRelease(executor_pool->lock);
     }
-    int wanted = static_cast<int>(pg_atomic_exchange_u32(&shared_state()->replacements_wanted, 0));
+    // (The launcher may have taken this database's slot away meanwhile, when
+    // cadence.database_name left it out: then this scheduler is about to end.)
+    SchedulerState* slot = shared_state();
+    int wanted = slot != nullptr ? static_cast<int>(pg_atomic_exchange_u32(&slot->replacements_wanted, 0)) : 0;
     // An executor that ended did not claim again after its run, as one that
     // finishes does: a run it kept waiting (its queue's limit) needs another to look.
     wanted += static_cast<int>(lost.size());

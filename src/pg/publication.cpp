@@ -1,4 +1,5 @@
 #include "pg/publication.hpp"
+#include "pg/compat.hpp"
 
 #include "pg/worker_transaction.hpp"
 
@@ -255,15 +256,15 @@ void request_publication_shmem() {
     request_shmem_part({rings_size, tranche_name, attach_rings, max_databases});
 }
 
-void become_publisher() {
+void become_publisher(int slot) {
     am_publisher = true;
-    ring = ring_of_slot(slot_index(shared_state()));
+    ring = ring_of_slot(slot);
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);
     // What a former user of this slot left is not this database's; what this
     // database committed before now is covered by the scheduler's first load.
     ring->tail = ring->head;
     ring->overflowed = true;
-    ring->publisher_procno = MyProc->pgprocno;
+    ring->publisher_procno = compat::my_proc_number();
     LWLockRelease(ring->lock);
 }
 
@@ -275,7 +276,7 @@ void wake_workers_of(const char* queue) {
 void stop_publishing() noexcept {
     if (ring == nullptr) return;
     LWLockAcquire(ring->lock, LW_EXCLUSIVE);
-    if (ring->publisher_procno == MyProc->pgprocno) ring->publisher_procno = -1;
+    if (ring->publisher_procno == compat::my_proc_number()) ring->publisher_procno = -1;
     LWLockRelease(ring->lock);
 }
 

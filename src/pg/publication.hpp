@@ -40,8 +40,8 @@ void publish_event_args(FunctionCallInfo fcinfo);
 void ensure_publication_callbacks();
 
 // The publisher's side, in the scheduler worker of the database: takes over the
-// ring of its slot (what it held is covered by the scheduler's first load).
-void become_publisher();
+// ring of its slot, `slot` (what it held is covered by the scheduler's first load).
+void become_publisher(int slot);
 // At the scheduler's exit: committing sessions stop waking it.
 void stop_publishing() noexcept;
 

@@ -1,4 +1,5 @@
 #include "pg/run_as.hpp"
+#include "pg/compat.hpp"
 
 #include "pg/worker_transaction.hpp"
 
@@ -116,8 +117,8 @@ const char* setting_text(struct config_generic* variable, bool boot, char* buffe
 // server's configuration says, or their built-in value, before the owner's apply.
 // Owns nothing with a destructor: set_config_option may ereport.
 void forget_login_role_settings() {
-    struct config_generic** variables = get_guc_variables();
-    int count = GetNumConfigOptions();
+    int count = 0;
+    struct config_generic** variables = compat::guc_variables(&count);
     for (int i = 0; i < count; ++i) {
         struct config_generic* variable = variables[i];
         if (variable->source != PGC_S_USER && variable->source != PGC_S_DATABASE_USER) continue;
@@ -193,7 +194,7 @@ Owner check_owner(Oid owner, int64 job_id) {
                         errhint("ALTER ROLE %s LOGIN, or delete the job.",
                                 quote_identifier(NameStr(result.name)))));
     }
-    if (pg_database_aclcheck(MyDatabaseId, owner, ACL_CONNECT) != ACLCHECK_OK) {
+    if (compat::database_aclcheck(MyDatabaseId, owner, ACL_CONNECT) != ACLCHECK_OK) {
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for database \"%s\"", get_database_name(MyDatabaseId)),
                         errdetail("Job %lld runs as its owner, role \"%s\", which has no CONNECT privilege on it.",
@@ -245,8 +246,8 @@ void end_owner_session() {
 }
 
 void remember_server_settings() {
-    struct config_generic** variables = get_guc_variables();
-    int count = GetNumConfigOptions();
+    int count = 0;
+    struct config_generic** variables = compat::guc_variables(&count);
     for (int i = 0; i < count; ++i) {
         struct config_generic* variable = variables[i];
         if (variable->source == PGC_S_DEFAULT || variable->source == PGC_S_DYNAMIC_DEFAULT) continue;
@@ -287,8 +288,8 @@ bool owner_state_kept(int libraries_before) {
 }
 
 void guard_session_authorization() {
-    struct config_generic** variables = get_guc_variables();
-    int count = GetNumConfigOptions();
+    int count = 0;
+    struct config_generic** variables = compat::guc_variables(&count);
     for (int i = 0; i < count; ++i) {
         if (strcmp(variables[i]->name, "session_authorization") != 0) continue;
         if (variables[i]->vartype != PGC_STRING) break;

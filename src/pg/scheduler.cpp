@@ -1,4 +1,5 @@
 #include "pg/scheduler.hpp"
+#include "pg/compat.hpp"
 
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -411,7 +412,7 @@ bool publish_running() {
                 (state->pid == 0 || state->pid == MyProcPid);
     if (mine) {
         state->pid = MyProcPid;
-        state->procno = MyProc->pgprocno;
+        state->procno = compat::my_proc_number();
         state->started_at = GetCurrentTimestamp();
         state->timers = 0;
         state->fires = 0;
@@ -569,7 +570,7 @@ void scheduler_main(Datum arg) {
     // Not created here (the launcher's first look at every database): nothing to do.
     seen_extension_generation = pg_atomic_read_u64(&my_state->extension_generation);
     extension_ready = installed_or_end();
-    become_publisher();
+    become_publisher(my_index);
     pg_guard([&]() noexcept {
         StartTransactionCommand();
         ereport(LOG, (errmsg("pg_cadence scheduler started in database \"%s\"", get_database_name(MyDatabaseId))));
@@ -581,7 +582,7 @@ void scheduler_main(Datum arg) {
     // WaitLatch rounds to milliseconds; a timerfd beside the latch wakes us on time.
     int timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
     if (timerfd < 0) ereport(ERROR, (errmsg("pg_cadence scheduler: timerfd_create: %m")));
-    WaitEventSet* events = CreateWaitEventSet(TopMemoryContext, 3);
+    WaitEventSet* events = compat::create_wait_event_set(3);
     AddWaitEventToSet(events, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
     AddWaitEventToSet(events, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
     AddWaitEventToSet(events, WL_SOCKET_READABLE, timerfd, nullptr, nullptr);

@@ -2,6 +2,7 @@
 // The rule: every C function SQL calls is in src/pg/sql_<topic>.cpp, named after
 // the src/sql/<topic>.sql that declares it (docs/development.md).
 #include "pg/postgres.hpp"
+#include "pg/compat.hpp"
 
 #include "core/error.hpp"
 #include "core/timer_map.hpp"
@@ -34,7 +35,7 @@ CADENCE_SQL_FUNCTION(cadence_scheduler_timers) {
         uint64 ticket = shared.snapshot_request + 1;
         if (scheduler >= 0) {
             shared.snapshot_request = ticket;
-            shared.snapshot_requester = MyProc->pgprocno;
+            shared.snapshot_requester = pg::compat::my_proc_number();
         }
         SpinLockRelease(&shared.mutex);
         if (scheduler < 0)
