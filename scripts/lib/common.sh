@@ -2,7 +2,8 @@
 # Sourced, not run. Expects `set -euo pipefail` in the caller.
 
 CADENCE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PG_MAJOR=15
+# PostgreSQL's major version: 15 is bookworm's; scripts/test --pg 17 runs in a trixie chroot.
+PG_MAJOR=${PG_MAJOR:-15}
 
 # Debian packages the project needs to build, test and demo.
 CADENCE_PACKAGES=(
