@@ -29,10 +29,11 @@ mount_trixie() {
         as_root mount --make-rslave "$r/dev"
     fi
     as_root cp /etc/resolv.conf /etc/hosts "$r/etc/"
-    # The chroot trusts what this machine trusts (a proxy's CA, say: npm needs it).
+    # The chroot trusts what this machine trusts (a proxy's CA, say: npm needs it),
+    # in a file of its own: installing ca-certificates there rewrites the usual one.
     if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-        as_root mkdir -p "$r/etc/ssl/certs"
-        as_root cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
+        as_root mkdir -p "$r/etc/ssl"
+        as_root cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/cadence-host-ca.crt"
     fi
 }
 
@@ -62,7 +63,7 @@ run_tests_in_trixie() {
     local status=0
     as_root chroot "$TRIXIE_ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME=/root LANG=C.UTF-8 CI="${CI:-}" PG_MAJOR="$major" CADENCE_IN_CHROOT=1 \
-        NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt npm_config_cafile=/etc/ssl/certs/ca-certificates.crt \
+        NODE_EXTRA_CA_CERTS=/etc/ssl/cadence-host-ca.crt npm_config_cafile=/etc/ssl/cadence-host-ca.crt \
         bash /src/scripts/test "$@" || status=$?
     umount_trixie
     return $status
