@@ -488,16 +488,10 @@ void fold_counts_and_workers() {
     }
 }
 
-int64 to_unix_us(TimestampTz at) {
-    constexpr int64 unix_offset_us =
-        static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * USECS_PER_SEC;
-    return at + unix_offset_us;
-}
-
 // When the next fold is due, in microseconds since the Unix epoch (for the timerfd).
 std::optional<int64> fold_due_us() {
     if (!counts_changed) return std::nullopt;
-    return to_unix_us(counts_folded_at + USECS_PER_SEC);
+    return counts_folded_at + USECS_PER_SEC + unix_to_postgres_us;
 }
 
 // When progress waits to be published (Unix epoch microseconds), if it does.
@@ -507,7 +501,7 @@ std::optional<int64> progress_due_us;
 void take_in_changes() {
     Drained drained = drain_and_publish();
     progress_due_us.reset();
-    if (drained.progress_due) progress_due_us = to_unix_us(*drained.progress_due);
+    if (drained.progress_due) progress_due_us = *drained.progress_due + unix_to_postgres_us;
     if (!drained.job_ids.empty() || !drained.bulk_ranges.empty() || drained.published > 0 || drained.overflowed)
         counts_changed = true;
     // The extension was created (again) or updated: the map is rebuilt from its tables.
