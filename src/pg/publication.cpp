@@ -370,6 +370,11 @@ Drained drain_and_publish() {
             if (fail_publication_for_tests)
                 ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                                 errmsg("publication fails on purpose (cadence.fail_publication_for_tests)")));
+            // PostgreSQL (13 and later) moves the NOTIFY queue's tail only when a
+            // NOTIFY crosses a few pages or pg_notification_queue_usage() runs: after
+            // the queue was full, no NOTIFY gets through to move it, however long ago
+            // the listeners read everything. This call moves it.
+            if (publication_failing) (void)DirectFunctionCall1(pg_notification_queue_usage, (Datum)0);
             if (!sequence_read) max_drained = std::max(max_drained, event_sequence_last_value());
             for (const std::string& payload : payloads) Async_Notify(status_channel, payload.c_str());
             for (const std::string& queue : pending_wakes) Async_Notify(work_channel, queue.c_str());
