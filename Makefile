@@ -74,3 +74,12 @@ installcheck-isolation:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
 installcheck-tap:
 	$(prove_installcheck)
+
+# A PGXN distribution (https://pgxn.org/spec/): the committed tree as
+# pg_cadence-<version>.zip with META.json at its top; PGXN's client builds it with
+# `make && make install` (scripts/check-packages does so from the unpacked zip).
+DIST = $(EXTENSION)-$(EXTVERSION).zip
+EXTRA_CLEAN += $(DIST)
+.PHONY: dist
+dist:
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(DIST) HEAD

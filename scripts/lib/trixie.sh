@@ -44,11 +44,12 @@ umount_trixie() {
     done
 }
 
-# Runs scripts/test inside the chroot with PG_MAJOR=$1 on a fresh copy of the
-# checkout (its logs stay in $TRIXIE_ROOT/src/build/logs); returns its status.
-run_tests_in_trixie() {
-    local major=$1
-    shift
+# Runs one of this checkout's scripts (scripts/test, scripts/check-packages) inside
+# the chroot with PG_MAJOR=$1 on a fresh copy of the checkout (its logs stay in
+# $TRIXIE_ROOT/src/build/logs); returns its status.
+run_in_trixie() {
+    local major=$1 script=$2
+    shift 2
     ensure_trixie
     mount_trixie
     as_root rm -rf "$TRIXIE_ROOT/src"
@@ -59,12 +60,12 @@ run_tests_in_trixie() {
     else
         (cd "$CADENCE_ROOT" && tar --exclude=./build -cf - .) | as_root tar -x -C "$TRIXIE_ROOT/src"
     fi
-    say "PostgreSQL $major: running every suite inside the chroot (logs: $TRIXIE_ROOT/src/build/logs)"
+    say "PostgreSQL $major: running $script inside the chroot (logs: $TRIXIE_ROOT/src/build/logs)"
     local status=0
     as_root chroot "$TRIXIE_ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME=/root LANG=C.UTF-8 CI="${CI:-}" PG_MAJOR="$major" CADENCE_IN_CHROOT=1 \
         NODE_EXTRA_CA_CERTS=/etc/ssl/cadence-host-ca.crt npm_config_cafile=/etc/ssl/cadence-host-ca.crt \
-        bash /src/scripts/test "$@" || status=$?
+        bash "/src/$script" "$@" || status=$?
     umount_trixie
     return $status
 }
